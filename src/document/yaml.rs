@@ -1,0 +1,456 @@
+//! YAML (1.2, core schema) into the spanned tree, from saphyr-parser's event stream.
+//!
+//! Plain scalars are resolved by the YAML 1.2 core schema, so `NO`, `on` and `y` stay strings
+//! (no YAML 1.1 surprises) and `2024-05-01` stays a string. Duplicate keys, non-scalar keys,
+//! unknown tags and runaway alias expansion are errors.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan, Tag};
+
+use super::tree::{Entry, Node, NodeKind};
+use super::SyntaxError;
+use crate::source::{SourceFile, Span};
+
+/// Alias expansion stops past this many nodes in one document (a "billion laughs" input).
+const MAX_EXPANDED_NODES: usize = 50_000_000;
+
+enum Frame {
+    Sequence {
+        start: usize,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Mapping {
+        start: usize,
+        anchor: usize,
+        entries: Vec<Entry>,
+        pending_key: Option<(Box<str>, Span)>,
+    },
+}
+
+struct Builder<'s> {
+    source: &'s SourceFile,
+    documents: Vec<Node>,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, Node>,
+    expanded_nodes: usize,
+}
+
+/// Reads every document of a YAML stream. An empty stream has no documents.
+pub fn parse_yaml(source: &SourceFile) -> Result<Vec<Node>, SyntaxError> {
+    let mut builder = Builder {
+        source,
+        documents: Vec::new(),
+        stack: Vec::new(),
+        anchors: HashMap::new(),
+        expanded_nodes: 0,
+    };
+    let mut parser = Parser::new_from_str(&source.text);
+    while let Some(next) = parser.next_event() {
+        let (event, span) = next.map_err(|error| {
+            let marker = error.marker();
+            let offset = source.offset_of(marker.line(), marker.col());
+            SyntaxError {
+                message: format!("YAML syntax error: {}", error.info()),
+                span: Span::new(offset, offset),
+                label: "here".to_string(),
+            }
+        })?;
+        builder.event(event, span)?;
+    }
+    Ok(builder.documents)
+}
+
+impl Builder<'_> {
+    fn offset(&self, marker: &saphyr_parser::Marker) -> usize {
+        self.source.offset_of(marker.line(), marker.col())
+    }
+
+    fn span(&self, span: &YamlSpan) -> Span {
+        Span::new(self.offset(&span.start), self.offset(&span.end))
+    }
+
+    fn event(&mut self, event: Event<'_>, span: YamlSpan) -> Result<(), SyntaxError> {
+        match event {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => Ok(()),
+            Event::DocumentStart(_) => {
+                self.anchors.clear();
+                self.expanded_nodes = 0;
+                Ok(())
+            }
+            Event::DocumentEnd => Ok(()),
+            Event::Alias(anchor) => {
+                let span = self.span(&span);
+                let Some(node) = self.anchors.get(&anchor) else {
+                    return Err(SyntaxError {
+                        message: "alias to an unknown anchor".to_string(),
+                        span,
+                        label: "this alias".to_string(),
+                    });
+                };
+                self.expanded_nodes += node.size();
+                if self.expanded_nodes > MAX_EXPANDED_NODES {
+                    return Err(SyntaxError {
+                        message: format!(
+                            "aliases expand this document past {MAX_EXPANDED_NODES} nodes"
+                        ),
+                        span,
+                        label: "expanded here".to_string(),
+                    });
+                }
+                let node = node.clone();
+                self.push_node(node, span)
+            }
+            Event::Scalar(value, style, anchor, tag) => {
+                let span = self.span(&span);
+                let node = self.scalar(value, style, tag.as_deref(), span)?;
+                if anchor != 0 {
+                    self.anchors.insert(anchor, node.clone());
+                }
+                self.push_node(node, span)
+            }
+            Event::SequenceStart(anchor, tag) => {
+                self.refuse_collection_tag(tag.as_deref(), "seq", &span)?;
+                let start = self.offset(&span.start);
+                self.stack.push(Frame::Sequence {
+                    start,
+                    anchor,
+                    items: Vec::new(),
+                });
+                Ok(())
+            }
+            Event::MappingStart(anchor, tag) => {
+                self.refuse_collection_tag(tag.as_deref(), "map", &span)?;
+                let start = self.offset(&span.start);
+                self.stack.push(Frame::Mapping {
+                    start,
+                    anchor,
+                    entries: Vec::new(),
+                    pending_key: None,
+                });
+                Ok(())
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let end_marker = self.offset(&span.end);
+                let Some(frame) = self.stack.pop() else {
+                    return Ok(());
+                };
+                let (node, anchor) = match frame {
+                    Frame::Sequence {
+                        start,
+                        anchor,
+                        items,
+                    } => {
+                        let end = items.last().map_or(end_marker, |item| item.span.end());
+                        (
+                            Node::new(NodeKind::Seq(items), Span::new(start, end.max(start))),
+                            anchor,
+                        )
+                    }
+                    Frame::Mapping {
+                        start,
+                        anchor,
+                        entries,
+                        ..
+                    } => {
+                        let end = entries
+                            .last()
+                            .map_or(end_marker, |entry| entry.value.span.end().max(entry.key_span.end()));
+                        (
+                            Node::new(NodeKind::Map(entries), Span::new(start, end.max(start))),
+                            anchor,
+                        )
+                    }
+                };
+                // a flow collection ends at its closing bracket
+                let node = if self.source.text[node.span.end()..]
+                    .starts_with([']', '}'])
+                    && end_marker > node.span.end()
+                {
+                    Node::new(node.kind, Span::new(node.span.start(), end_marker))
+                } else {
+                    node
+                };
+                if anchor != 0 {
+                    self.anchors.insert(anchor, node.clone());
+                }
+                let span = node.span;
+                self.push_node(node, span)
+            }
+        }
+    }
+
+    fn refuse_collection_tag(
+        &self,
+        tag: Option<&Tag>,
+        allowed: &str,
+        span: &YamlSpan,
+    ) -> Result<(), SyntaxError> {
+        match tag {
+            None => Ok(()),
+            Some(tag) if tag.is_yaml_core_schema() && tag.suffix == allowed => Ok(()),
+            Some(tag) => Err(SyntaxError {
+                message: format!("unsupported YAML tag `{tag}`"),
+                span: self.span(span),
+                label: "remove this tag".to_string(),
+            }),
+        }
+    }
+
+    fn scalar(
+        &self,
+        value: Cow<'_, str>,
+        style: ScalarStyle,
+        tag: Option<&Tag>,
+        span: Span,
+    ) -> Result<Node, SyntaxError> {
+        if let Some(tag) = tag {
+            let core = tag.is_yaml_core_schema();
+            let resolved = match (core, tag.suffix.as_str()) {
+                (true, "str") => Some(NodeKind::Str(value.as_ref().into())),
+                (true, "int") => match resolve_plain(&value) {
+                    kind @ NodeKind::Int(_) => Some(kind),
+                    _ => None,
+                },
+                (true, "float") => match resolve_plain(&value) {
+                    NodeKind::Int(number) => Some(NodeKind::Float(number as f64)),
+                    kind @ NodeKind::Float(_) => Some(kind),
+                    _ => None,
+                },
+                (true, "bool") => match resolve_plain(&value) {
+                    kind @ NodeKind::Bool(_) => Some(kind),
+                    _ => None,
+                },
+                (true, "null") => match resolve_plain(&value) {
+                    kind @ NodeKind::Null => Some(kind),
+                    _ => None,
+                },
+                _ => None,
+            };
+            return resolved.map(|kind| Node::new(kind, span)).ok_or_else(|| SyntaxError {
+                message: format!("`{value}` cannot be read with the tag `{tag}`"),
+                span,
+                label: "unsupported or mismatched tag".to_string(),
+            });
+        }
+        if style != ScalarStyle::Plain {
+            return Ok(Node::new(NodeKind::Str(value.as_ref().into()), span));
+        }
+        let kind = resolve_plain(&value);
+        if let NodeKind::Str(_) = kind {
+            if looks_like_out_of_range_integer(&value) {
+                return Err(SyntaxError {
+                    message: format!("the integer {value} is too large"),
+                    span,
+                    label: "quote it if it is a code".to_string(),
+                });
+            }
+        }
+        Ok(Node {
+            kind,
+            span,
+            plain: true,
+        })
+    }
+
+    fn push_node(&mut self, node: Node, span: Span) -> Result<(), SyntaxError> {
+        match self.stack.last_mut() {
+            None => {
+                self.documents.push(node);
+                Ok(())
+            }
+            Some(Frame::Sequence { items, .. }) => {
+                items.push(node);
+                Ok(())
+            }
+            Some(Frame::Mapping {
+                entries,
+                pending_key,
+                ..
+            }) => match pending_key.take() {
+                Some((key, key_span)) => {
+                    entries.push(Entry {
+                        key,
+                        key_span,
+                        value: node,
+                    });
+                    Ok(())
+                }
+                None => {
+                    let key: Box<str> = match &node.kind {
+                        NodeKind::Str(text) => text.clone(),
+                        NodeKind::Null if node.span.is_empty() => {
+                            return Err(SyntaxError {
+                                message: "a mapping key is empty".to_string(),
+                                span,
+                                label: "key expected here".to_string(),
+                            })
+                        }
+                        NodeKind::Seq(_) | NodeKind::Map(_) => {
+                            return Err(SyntaxError {
+                                message: "a mapping key must be a scalar".to_string(),
+                                span,
+                                label: "complex key".to_string(),
+                            })
+                        }
+                        _ => self.source.slice(span).into(),
+                    };
+                    if let Some(previous) = entries.iter().find(|entry| entry.key == key) {
+                        let first = self.source.line_column(previous.key_span.start());
+                        return Err(SyntaxError {
+                            message: format!(
+                                "duplicate key `{key}` (first written at line {}, column {})",
+                                first.line, first.column
+                            ),
+                            span,
+                            label: "written again here".to_string(),
+                        });
+                    }
+                    *pending_key = Some((key, span));
+                    Ok(())
+                }
+            },
+        }
+    }
+}
+
+/// Resolves a plain scalar by the YAML 1.2 core schema.
+fn resolve_plain(text: &str) -> NodeKind {
+    match text {
+        "" | "~" | "null" | "Null" | "NULL" => return NodeKind::Null,
+        "true" | "True" | "TRUE" => return NodeKind::Bool(true),
+        "false" | "False" | "FALSE" => return NodeKind::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return NodeKind::Float(f64::INFINITY)
+        }
+        "-.inf" | "-.Inf" | "-.INF" => return NodeKind::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => return NodeKind::Float(f64::NAN),
+        _ => {}
+    }
+    if let Some(octal) = text.strip_prefix("0o") {
+        if !octal.is_empty() && octal.bytes().all(|byte| (b'0'..=b'7').contains(&byte)) {
+            if let Ok(number) = i64::from_str_radix(octal, 8) {
+                return NodeKind::Int(number);
+            }
+        }
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        if !hex.is_empty() && hex.bytes().all(|byte| byte.is_ascii_hexdigit()) {
+            if let Ok(number) = i64::from_str_radix(hex, 16) {
+                return NodeKind::Int(number);
+            }
+        }
+    }
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    if !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        if let Ok(number) = text.parse::<i64>() {
+            return NodeKind::Int(number);
+        }
+        return NodeKind::Str(text.into());
+    }
+    if is_core_float(digits) {
+        if let Ok(number) = text.parse::<f64>() {
+            return NodeKind::Float(number);
+        }
+    }
+    NodeKind::Str(text.into())
+}
+
+/// `[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?` or `\.[0-9]+([eE][-+]?[0-9]+)?`, sign removed.
+fn is_core_float(text: &str) -> bool {
+    let (mantissa, exponent) = match text.find(['e', 'E']) {
+        Some(position) => (&text[..position], Some(&text[position + 1..])),
+        None => (text, None),
+    };
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((whole, fraction)) => {
+            (!whole.is_empty() || !fraction.is_empty())
+                && whole.bytes().all(|byte| byte.is_ascii_digit())
+                && fraction.bytes().all(|byte| byte.is_ascii_digit())
+        }
+        None => !mantissa.is_empty() && mantissa.bytes().all(|byte| byte.is_ascii_digit()),
+    };
+    let exponent_ok = exponent.is_none_or(|exponent| {
+        let digits = exponent.strip_prefix(['-', '+']).unwrap_or(exponent);
+        !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit())
+    });
+    mantissa_ok && exponent_ok && (mantissa.contains('.') || exponent.is_some())
+}
+
+fn looks_like_out_of_range_integer(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    // a long run of digits with a leading zero is a code, not a number
+    !digits.is_empty()
+        && !digits.starts_with('0')
+        && digits.bytes().all(|byte| byte.is_ascii_digit())
+        && text.parse::<i64>().is_err()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Vec<Node>, SyntaxError> {
+        parse_yaml(&SourceFile::new("t.yaml", text))
+    }
+
+    #[test]
+    fn core_schema_has_no_yaml_1_1_surprises() {
+        let documents = parse("a: NO\nb: on\nc: 2024-05-01\nd: 01\ne: 1.5\nf: ~\ng: true\n")
+            .expect("parses");
+        let root = &documents[0];
+        assert_eq!(root.get("a").and_then(Node::as_str), Some("NO"));
+        assert_eq!(root.get("b").and_then(Node::as_str), Some("on"));
+        assert_eq!(root.get("c").and_then(Node::as_str), Some("2024-05-01"));
+        assert_eq!(root.get("d").map(|node| &node.kind), Some(&NodeKind::Int(1)));
+        assert!(root.get("d").is_some_and(|node| node.plain));
+        assert_eq!(root.get("e").map(|node| &node.kind), Some(&NodeKind::Float(1.5)));
+        assert_eq!(root.get("f").map(|node| &node.kind), Some(&NodeKind::Null));
+        assert_eq!(root.get("g").map(|node| &node.kind), Some(&NodeKind::Bool(true)));
+    }
+
+    #[test]
+    fn spans_are_byte_ranges_under_chinese_text() {
+        let text = "事项名称: 食品经营许可\n设定依据: 《食品安全法》\n";
+        let source = SourceFile::new("t.yaml", text);
+        let documents = parse_yaml(&source).expect("parses");
+        let entry = documents[0].entry("设定依据").expect("key");
+        assert_eq!(source.slice(entry.key_span), "设定依据");
+        assert_eq!(source.slice(entry.value.span), "《食品安全法》");
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused_with_both_places() {
+        let error = parse("name: a\nname: b\n").expect_err("duplicate");
+        assert!(error.message.contains("duplicate key `name`"), "{}", error.message);
+        assert!(error.message.contains("line 1, column 1"), "{}", error.message);
+        assert_eq!(error.span, Span::new(8, 12));
+    }
+
+    #[test]
+    fn multi_document_streams_and_aliases() {
+        let documents = parse("a: &x [1, 2]\nb: *x\n---\nc: 3\n").expect("parses");
+        assert_eq!(documents.len(), 2);
+        assert_eq!(documents[0].get("b").map(Node::size), Some(3));
+    }
+
+    #[test]
+    fn alias_bombs_stop() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for level in 1..9 {
+            let previous = level - 1;
+            let row = vec![format!("*a{previous}"); 10].join(", ");
+            text.push_str(&format!("a{level}: &a{level} [{row}]\n"));
+        }
+        let error = parse(&text).expect_err("bomb");
+        assert!(error.message.contains("aliases expand"), "{}", error.message);
+    }
+
+    #[test]
+    fn syntax_errors_carry_a_position() {
+        let error = parse("a: [1, 2\nb: c\n").expect_err("unclosed");
+        assert!(error.message.starts_with("YAML syntax error"), "{}", error.message);
+    }
+}

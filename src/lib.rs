@@ -1,0 +1,8 @@
+//! guifan (规范): a standard's clauses as CEL rules in versioned YAML packs, checked against
+//! entry dossiers, with diagnostics that cite the clause and point at the line and column.
+//!
+//! The pipeline: load pack → load dossier (with spans) → evaluate (pure) → findings (plain
+//! data) → report (edge). See ARCHITECTURE.md.
+
+pub mod document;
+pub mod source;

@@ -1,0 +1,139 @@
+//! Source texts and the mapping from byte offsets to the 1-based line and column a person sees.
+//!
+//! Columns count Unicode scalar values (characters), not bytes, so that a column number under
+//! a Chinese key is the one an editor shows.
+
+use std::sync::Arc;
+
+/// A byte range in a source text. `u32` keeps the spanned trees compact; inputs over 4 GiB are
+/// refused when they are read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub start: u32,
+    pub end: u32,
+}
+
+impl Span {
+    pub fn new(start: usize, end: usize) -> Span {
+        Span {
+            start: start as u32,
+            end: end.max(start) as u32,
+        }
+    }
+
+    pub fn start(self) -> usize {
+        self.start as usize
+    }
+
+    pub fn end(self) -> usize {
+        self.end as usize
+    }
+
+    pub fn len(self) -> usize {
+        (self.end - self.start) as usize
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.end == self.start
+    }
+
+    pub fn to(self, other: Span) -> Span {
+        Span {
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
+    }
+}
+
+impl From<Span> for miette::SourceSpan {
+    fn from(span: Span) -> Self {
+        miette::SourceSpan::new(span.start().into(), span.len())
+    }
+}
+
+/// The largest input guifan reads: spans are `u32`.
+pub const MAX_SOURCE_BYTES: usize = u32::MAX as usize;
+
+/// A named text: a dossier, a pack file, or standard input. The name is what diagnostics show,
+/// always relative as the user wrote it.
+#[derive(Debug)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: Arc<str>,
+    line_starts: Vec<u32>,
+}
+
+/// A 1-based line and column (in characters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct LineColumn {
+    pub line: usize,
+    pub column: usize,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
+        let text: Arc<str> = text.into();
+        let mut line_starts = vec![0u32];
+        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|offset| offset as u32 + 1));
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// The line and column of a byte offset (clamped to the text).
+    pub fn line_column(&self, offset: usize) -> LineColumn {
+        let offset = offset.min(self.text.len());
+        let line_index = match self.line_starts.binary_search(&(offset as u32)) {
+            Ok(index) => index,
+            Err(index) => index - 1,
+        };
+        let line_start = self.line_starts[line_index] as usize;
+        let column = self.text[line_start..offset].chars().count() + 1;
+        LineColumn {
+            line: line_index + 1,
+            column,
+        }
+    }
+
+    /// The byte offset of a 1-based line and a 0-based character column, as YAML scanners
+    /// report them.
+    pub fn offset_of(&self, line: usize, character_column: usize) -> usize {
+        let Some(&line_start) = self.line_starts.get(line.saturating_sub(1)) else {
+            return self.text.len();
+        };
+        let line_start = line_start as usize;
+        let rest = &self.text[line_start..];
+        match rest.char_indices().nth(character_column) {
+            Some((byte, _)) => line_start + byte,
+            None => self.text.len(),
+        }
+    }
+
+    pub fn slice(&self, span: Span) -> &str {
+        self.text.get(span.start()..span.end()).unwrap_or("")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let file = SourceFile::new("a.yaml", "事项名称: 食品\nname: x\n");
+        let value_offset = "事项名称: ".len();
+        assert_eq!(
+            file.line_column(value_offset),
+            LineColumn { line: 1, column: 7 }
+        );
+        let second_line = "事项名称: 食品\n".len();
+        assert_eq!(
+            file.line_column(second_line + 6),
+            LineColumn { line: 2, column: 7 }
+        );
+        assert_eq!(file.offset_of(1, 6), value_offset);
+        assert_eq!(file.offset_of(2, 0), second_line);
+    }
+}
