@@ -6,3 +6,11 @@
 
 pub mod document;
 pub mod source;
+pub mod dossier;
+pub mod engine;
+pub mod error;
+pub mod finding;
+pub mod pack;
+pub mod report;
+pub mod cli;
+pub mod commands;

@@ -1,0 +1,38 @@
+//! One module per subcommand: orchestration only (read inputs, call pack/dossier/engine, hand
+//! findings to a report, write atomically).
+
+pub mod check;
+
+use std::path::Path;
+
+use crate::error::GuifanError;
+
+/// How a run ended, mapped to the exit code by `main`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Nothing at or above `--fail-on`: exit 0.
+    Clean,
+    /// Findings at or above `--fail-on`: exit 1.
+    Findings,
+}
+
+/// Writes a file atomically: a temporary file beside it, renamed over it. A failed run never
+/// leaves a partial report behind.
+pub fn write_atomically(path: &Path, contents: &str) -> Result<(), GuifanError> {
+    use std::io::Write;
+    let display = path.to_string_lossy().to_string();
+    let error = |message: String| GuifanError::Write {
+        path: display.clone(),
+        message,
+    };
+    let directory = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let mut temporary = tempfile::NamedTempFile::new_in(&directory).map_err(|e| error(e.to_string()))?;
+    temporary
+        .write_all(contents.as_bytes())
+        .map_err(|e| error(e.to_string()))?;
+    temporary.persist(path).map_err(|e| error(e.error.to_string()))?;
+    Ok(())
+}

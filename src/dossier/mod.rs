@@ -1,0 +1,170 @@
+//! Dossiers: one per YAML document (or JSON file), with keys written in Chinese resolved to
+//! their canonical names while every span still points at what the user wrote.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::document::{parse_documents, Node, NodeKind, Syntax};
+use crate::error::{GuifanError, LocatedError};
+use crate::source::{SourceFile, Span};
+
+/// One dossier: a document of a file.
+#[derive(Debug)]
+pub struct Dossier {
+    pub file: Arc<SourceFile>,
+    /// Index of the document in its file, from 0.
+    pub document: usize,
+    pub root: Node,
+}
+
+/// Reads the dossiers of a file; a syntax error stops the file (exit code 2).
+pub fn load_dossiers(file: &Arc<SourceFile>) -> Result<Vec<Dossier>, GuifanError> {
+    let documents = parse_documents(file, Syntax::for_name(&file.name)).map_err(|error| {
+        LocatedError::new(file, error.span, error.message, error.label, None)
+    })?;
+    Ok(documents
+        .into_iter()
+        .enumerate()
+        .map(|(document, root)| Dossier {
+            file: Arc::clone(file),
+            document,
+            root,
+        })
+        .collect())
+}
+
+/// A key that means the same as another key of its mapping once aliases are resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyClash {
+    /// JSON Pointer of the mapping.
+    pub path: String,
+    pub key: String,
+    pub first: Span,
+    pub second: Span,
+}
+
+/// Replaces every aliased key by its canonical key, in place. Spans stay where the user wrote
+/// the key. Two keys that become the same key (`name` and `事项名称`) are reported; the second
+/// is dropped so the rest of the dossier can still be checked.
+pub fn resolve_aliases(root: &mut Node, aliases: &BTreeMap<String, String>) -> Vec<KeyClash> {
+    let mut clashes = Vec::new();
+    if !aliases.is_empty() {
+        resolve_in(root, aliases, &mut String::new(), &mut clashes);
+    }
+    clashes
+}
+
+fn resolve_in(
+    node: &mut Node,
+    aliases: &BTreeMap<String, String>,
+    path: &mut String,
+    clashes: &mut Vec<KeyClash>,
+) {
+    match &mut node.kind {
+        NodeKind::Map(entries) => {
+            for entry in entries.iter_mut() {
+                if let Some(canonical) = aliases.get(&*entry.key) {
+                    entry.key = canonical.as_str().into();
+                }
+            }
+            let mut index = 0;
+            while index < entries.len() {
+                let duplicate = entries[..index]
+                    .iter()
+                    .position(|earlier| earlier.key == entries[index].key);
+                if let Some(first) = duplicate {
+                    clashes.push(KeyClash {
+                        path: path.clone(),
+                        key: entries[index].key.to_string(),
+                        first: entries[first].key_span,
+                        second: entries[index].key_span,
+                    });
+                    entries.remove(index);
+                } else {
+                    index += 1;
+                }
+            }
+            for entry in entries.iter_mut() {
+                let length = path.len();
+                path.push('/');
+                path.push_str(&crate::document::escape_pointer_token(&entry.key));
+                resolve_in(&mut entry.value, aliases, path, clashes);
+                path.truncate(length);
+            }
+        }
+        NodeKind::Seq(items) => {
+            for (position, item) in items.iter_mut().enumerate() {
+                let length = path.len();
+                path.push('/');
+                path.push_str(&position.to_string());
+                resolve_in(item, aliases, path, clashes);
+                path.truncate(length);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Reads a YAML plain scalar again as the text the user wrote (`01` → "01"), where the schema
+/// wants a string. Returns false when the pointer does not name such a scalar.
+pub fn read_as_written(root: &mut Node, pointer: &str, source: &SourceFile) -> bool {
+    let Some(node) = node_at_mut(root, pointer) else {
+        return false;
+    };
+    let convertible = node.plain
+        && matches!(
+            node.kind,
+            NodeKind::Int(_) | NodeKind::Float(_) | NodeKind::Bool(_)
+        );
+    if convertible {
+        node.kind = NodeKind::Str(source.slice(node.span).into());
+    }
+    convertible
+}
+
+fn node_at_mut<'a>(root: &'a mut Node, pointer: &str) -> Option<&'a mut Node> {
+    let mut current = root;
+    if pointer.is_empty() {
+        return Some(current);
+    }
+    for token in pointer.strip_prefix('/')?.split('/') {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        current = match &mut current.kind {
+            NodeKind::Map(entries) => &mut entries.iter_mut().find(|entry| *entry.key == *token)?.value,
+            NodeKind::Seq(items) => items.get_mut(token.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(current)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::parse_yaml;
+
+    #[test]
+    fn chinese_keys_become_canonical_and_keep_their_spans() {
+        let source = SourceFile::new("d.yaml", "进驻事项:\n  - 事项名称: 食品经营许可\n    name: 重复\n");
+        let mut root = parse_yaml(&source).expect("yaml").remove(0);
+        let aliases: BTreeMap<String, String> = [("进驻事项", "items"), ("事项名称", "name")]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect();
+        let clashes = resolve_aliases(&mut root, &aliases);
+        let location = root.locate("/items/0/name");
+        assert_eq!(source.slice(location.span), "食品经营许可");
+        assert_eq!(clashes.len(), 1);
+        assert_eq!(clashes[0].path, "/items/0");
+        assert_eq!(source.slice(clashes[0].second), "name");
+    }
+
+    #[test]
+    fn plain_scalars_are_read_again_as_written() {
+        let source = SourceFile::new("d.yaml", "task_type: 01\nquoted: '02'\n");
+        let mut root = parse_yaml(&source).expect("yaml").remove(0);
+        assert!(read_as_written(&mut root, "/task_type", &source));
+        assert_eq!(root.get("task_type").and_then(Node::as_str), Some("01"));
+        assert!(!read_as_written(&mut root, "/quoted", &source));
+    }
+}

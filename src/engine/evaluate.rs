@@ -1,0 +1,454 @@
+//! Rule evaluation over one dossier whose structure is sound.
+
+use std::collections::BTreeSet;
+
+use cel::common::types::CelBool;
+use cel::common::value::{CowVal, Val};
+use cel::context::VariableResolver;
+use cel::{Context, ExecutionError, Value};
+use rayon::prelude::*;
+
+use super::functions::{date_to_timestamp, environment, parse_date};
+use super::values::{child, elements, to_value};
+use super::{finding_at, CheckOptions, FindingText, Lang};
+use crate::document::{escape_pointer_token, Node, NodeKind};
+use crate::dossier::Dossier;
+use crate::finding::{Finding, Severity, RULE_ERROR};
+use crate::pack::{Expression, Level, Pack, Rule, Target, Template, TemplatePart};
+
+/// What names resolve to during one evaluation: the bindings of the current element, the
+/// pack's variables, the dossier's sections, `doc` and `as_of`. All borrowed.
+struct Scope<'a, 'v> {
+    bindings: Vec<(&'a str, &'a (dyn Val + 'v))>,
+    variables: &'a [(String, Box<dyn Val>)],
+    sections: &'a [(&'a str, &'a (dyn Val + 'v))],
+    doc: &'a (dyn Val + 'v),
+    as_of: &'a (dyn Val + 'v),
+}
+
+impl VariableResolver for Scope<'_, '_> {
+    fn resolve<'b>(&'b self, name: &str) -> Option<CowVal<'b, 'b>> {
+        if let Some((_, value)) = self.bindings.iter().rev().find(|(bound, _)| *bound == name) {
+            return Some(CowVal::Borrowed(*value));
+        }
+        if let Some((_, value)) = self.variables.iter().find(|(bound, _)| bound == name) {
+            return Some(CowVal::Borrowed(value.as_ref()));
+        }
+        match name {
+            "doc" => Some(CowVal::Borrowed(self.doc)),
+            "as_of" => Some(CowVal::Borrowed(self.as_of)),
+            _ => self
+                .sections
+                .iter()
+                .find(|(section, _)| *section == name)
+                .map(|(_, value)| CowVal::Borrowed(*value)),
+        }
+    }
+}
+
+enum Outcome {
+    Holds,
+    Fails,
+    NotBoolean(String),
+    Error(ExecutionError),
+}
+
+fn evaluate_bool(expression: &Expression, scope: &Scope<'_, '_>) -> Outcome {
+    let mut context = Context::with_env(environment());
+    context.set_variable_resolver(scope);
+    match Value::resolve_val(expression.program.expression(), &context) {
+        Ok(result) => match result.downcast_ref::<CelBool>() {
+            Some(boolean) if *boolean.inner() => Outcome::Holds,
+            Some(_) => Outcome::Fails,
+            None => Outcome::NotBoolean(result.get_type().name().to_string()),
+        },
+        Err(error) => Outcome::Error(error),
+    }
+}
+
+fn evaluate_value(expression: &Expression, scope: &Scope<'_, '_>) -> Result<Value, ExecutionError> {
+    let mut context = Context::with_env(environment());
+    context.set_variable_resolver(scope);
+    expression.program.execute(&context)
+}
+
+pub fn evaluate(pack: &Pack, dossier: &Dossier, options: &CheckOptions, findings: &mut Vec<Finding>) {
+    let as_of_date = options
+        .as_of
+        .or_else(|| {
+            dossier
+                .root
+                .get("dossier")
+                .and_then(|meta| meta.get("submitted_on"))
+                .and_then(Node::as_str)
+                .and_then(parse_date)
+        })
+        .unwrap_or(options.today);
+    let as_of: Box<dyn Val> = match Value::Timestamp(date_to_timestamp(as_of_date)).try_into() {
+        Ok(value) => value,
+        Err(_) => return,
+    };
+    let doc = to_value(&dossier.root);
+    let sections: Vec<(&str, &dyn Val)> = dossier
+        .root
+        .as_entries()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|entry| child(doc.as_ref(), &entry.key).map(|value| (&*entry.key, value)))
+        .collect();
+
+    if !pack.in_force(as_of_date) {
+        let message = match options.lang {
+            Lang::Zh => format!(
+                "规则包 {} {} 在 {as_of_date} 不在有效期内（{} 起）",
+                pack.manifest.id, pack.manifest.version, pack.manifest.effective_from
+            ),
+            Lang::En => format!(
+                "the pack {} {} is not in force on {as_of_date} (from {})",
+                pack.manifest.id, pack.manifest.version, pack.manifest.effective_from
+            ),
+        };
+        findings.push(finding_at(
+            dossier,
+            FindingText {
+                rule: "pack-not-in-force",
+                failed_rule: None,
+                clause: None,
+                severity: Severity::Warning,
+                message,
+                label: options.lang.pick("判定日期", "the date judged by").to_string(),
+                help: None,
+            },
+            "/dossier/submitted_on".to_string(),
+            options.lang,
+        ));
+    }
+
+    let mut variables: Vec<(String, Box<dyn Val>)> = Vec::with_capacity(pack.variables.len());
+    let mut failed_variables: BTreeSet<&str> = BTreeSet::new();
+    for variable in &pack.variables {
+        if variable.expression.variables.iter().any(|name| failed_variables.contains(name.as_str())) {
+            failed_variables.insert(&variable.name);
+            continue;
+        }
+        let scope = Scope {
+            bindings: Vec::new(),
+            variables: &variables,
+            sections: &sections,
+            doc: doc.as_ref(),
+            as_of: as_of.as_ref(),
+        };
+        let converted = evaluate_value(&variable.expression, &scope)
+            .and_then(|value| Box::<dyn Val>::try_from(value));
+        match converted {
+            Ok(value) => variables.push((variable.name.clone(), value)),
+            Err(error) => {
+                failed_variables.insert(&variable.name);
+                let message = match options.lang {
+                    Lang::Zh => format!("规则包变量 `{}` 无法求值：{}", variable.name, explain_error(&error, options.lang)),
+                    Lang::En => format!("the pack variable `{}` could not be evaluated: {}", variable.name, explain_error(&error, options.lang)),
+                };
+                findings.push(finding_at(
+                    dossier,
+                    FindingText {
+                        rule: RULE_ERROR,
+                        failed_rule: Some(variable.name.clone()),
+                        clause: None,
+                        severity: Severity::Error,
+                        message,
+                        label: options.lang.pick("无法求值", "could not be evaluated").to_string(),
+                        help: None,
+                    },
+                    String::new(),
+                    options.lang,
+                ));
+            }
+        }
+    }
+
+    let context = RuleContext {
+        dossier,
+        options,
+        variables: &variables,
+        sections: &sections,
+        doc: doc.as_ref(),
+        as_of: as_of.as_ref(),
+    };
+    let rule_findings: Vec<Finding> = pack
+        .rules
+        .par_iter()
+        .filter(|rule| rule.in_force(as_of_date))
+        .filter(|rule| {
+            !rule_reads(rule).any(|name| failed_variables.contains(name))
+        })
+        .flat_map_iter(|rule| context.run_rule(rule))
+        .collect();
+    findings.extend(rule_findings);
+}
+
+fn rule_reads(rule: &Rule) -> impl Iterator<Item = &str> {
+    rule.guard
+        .iter()
+        .chain(std::iter::once(&rule.assertion))
+        .flat_map(|expression| expression.variables.iter().map(String::as_str))
+}
+
+/// One element a rule is evaluated for: its bindings and the JSON Pointer of the innermost.
+struct Element<'a, 'v> {
+    bindings: Vec<(&'a str, &'a Node, &'a (dyn Val + 'v), String)>,
+}
+
+struct RuleContext<'a, 'v> {
+    dossier: &'a Dossier,
+    options: &'a CheckOptions,
+    variables: &'a [(String, Box<dyn Val>)],
+    sections: &'a [(&'a str, &'a (dyn Val + 'v))],
+    doc: &'a (dyn Val + 'v),
+    as_of: &'a (dyn Val + 'v),
+}
+
+impl<'a, 'v> RuleContext<'a, 'v> {
+    fn scope(&self, element: &Element<'a, 'v>) -> Scope<'a, 'v> {
+        Scope {
+            bindings: element.bindings.iter().map(|(name, _, value, _)| (*name, *value)).collect(),
+            variables: self.variables,
+            sections: self.sections,
+            doc: self.doc,
+            as_of: self.as_of,
+        }
+    }
+
+    fn run_rule(&self, rule: &'a Rule) -> Vec<Finding> {
+        let mut findings = Vec::new();
+        let mut elements_found = Vec::new();
+        self.expand(&rule.for_each, Element { bindings: Vec::new() }, &mut elements_found);
+        for element in elements_found {
+            let scope = self.scope(&element);
+            let element_path = element
+                .bindings
+                .last()
+                .map(|(_, _, _, path)| path.clone())
+                .unwrap_or_default();
+            if let Some(guard) = &rule.guard {
+                match evaluate_bool(guard, &scope) {
+                    Outcome::Holds => {}
+                    Outcome::Fails => continue,
+                    Outcome::NotBoolean(kind) => {
+                        findings.push(self.rule_error(rule, &element_path, not_boolean(kind, "when", self.options.lang)));
+                        continue;
+                    }
+                    Outcome::Error(error) => {
+                        findings.push(self.rule_error(rule, &element_path, explain_error(&error, self.options.lang)));
+                        continue;
+                    }
+                }
+            }
+            match evaluate_bool(&rule.assertion, &scope) {
+                Outcome::Holds => {}
+                Outcome::Fails => findings.push(self.violation(rule, &scope, &element_path)),
+                Outcome::NotBoolean(kind) => {
+                    findings.push(self.rule_error(rule, &element_path, not_boolean(kind, "assert", self.options.lang)))
+                }
+                Outcome::Error(error) => {
+                    findings.push(self.rule_error(rule, &element_path, explain_error(&error, self.options.lang)))
+                }
+            }
+        }
+        findings
+    }
+
+    /// Every element of the rule's `for_each`, outermost level first, in document order.
+    fn expand(&self, levels: &'a [Level], element: Element<'a, 'v>, out: &mut Vec<Element<'a, 'v>>) {
+        let Some((level, rest)) = levels.split_first() else {
+            out.push(element);
+            return;
+        };
+        let (mut node, mut value, mut path): (&'a Node, &'a (dyn Val + 'v), String) = match &level.from_binding {
+            Some(name) => match element.bindings.iter().rev().find(|(bound, ..)| bound == name) {
+                Some((_, node, value, path)) => (*node, *value, path.clone()),
+                None => return,
+            },
+            None => (&self.dossier.root, self.doc, String::new()),
+        };
+        for segment in &level.path {
+            let (Some(next_node), Some(next_value)) = (node.get(segment), child(value, segment)) else {
+                return;
+            };
+            node = next_node;
+            value = next_value;
+            path.push('/');
+            path.push_str(&escape_pointer_token(segment));
+        }
+        match &node.kind {
+            NodeKind::Seq(items) => {
+                let Some(values) = elements(value) else {
+                    return;
+                };
+                for (position, (item, item_value)) in items.iter().zip(values.iter()).enumerate() {
+                    let mut bindings = element.bindings.clone();
+                    bindings.push((&level.binding, item, item_value.as_ref(), format!("{path}/{position}")));
+                    self.expand(rest, Element { bindings }, out);
+                }
+            }
+            NodeKind::Map(entries) => {
+                for entry in entries {
+                    let Some(entry_value) = child(value, &entry.key) else {
+                        continue;
+                    };
+                    let mut bindings = element.bindings.clone();
+                    bindings.push((
+                        &level.binding,
+                        &entry.value,
+                        entry_value,
+                        format!("{path}/{}", escape_pointer_token(&entry.key)),
+                    ));
+                    self.expand(rest, Element { bindings }, out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn target_path(&self, rule: &Rule, element_path: &str) -> String {
+        match &rule.target {
+            None => element_path.to_string(),
+            Some(Target::Absolute(pointer)) => pointer.clone(),
+            Some(Target::Relative(segments)) => {
+                let mut path = element_path.to_string();
+                for segment in segments {
+                    path.push('/');
+                    path.push_str(&escape_pointer_token(segment));
+                }
+                path
+            }
+        }
+    }
+
+    fn violation(&self, rule: &Rule, scope: &Scope<'_, '_>, element_path: &str) -> Finding {
+        let lang = self.options.lang;
+        let template = match lang {
+            Lang::Zh => &rule.message.zh,
+            Lang::En => &rule.message.en,
+        };
+        let message = render(template, scope);
+        let clause = rule.primary_clause();
+        let label = match lang {
+            Lang::Zh => format!("不符合条款 {clause}"),
+            Lang::En => format!("does not meet clause {clause}"),
+        };
+        let help = rule
+            .help
+            .as_ref()
+            .map(|help| lang.pick(&help.zh, &help.en).to_string());
+        finding_at(
+            self.dossier,
+            FindingText {
+                rule: &rule.id,
+                failed_rule: None,
+                clause: Some(clause.to_string()),
+                severity: rule.severity,
+                message,
+                label,
+                help,
+            },
+            self.target_path(rule, element_path),
+            lang,
+        )
+    }
+
+    fn rule_error(&self, rule: &Rule, element_path: &str, reason: String) -> Finding {
+        let lang = self.options.lang;
+        let message = match lang {
+            Lang::Zh => format!("规则 {} 无法在此求值：{reason}", rule.id),
+            Lang::En => format!("the rule {} could not be evaluated here: {reason}", rule.id),
+        };
+        finding_at(
+            self.dossier,
+            FindingText {
+                rule: RULE_ERROR,
+                failed_rule: Some(rule.id.clone()),
+                clause: Some(rule.primary_clause().to_string()),
+                severity: Severity::Error,
+                message,
+                label: lang.pick("求值出错", "evaluation failed").to_string(),
+                help: Some(
+                    lang.pick(
+                        "这通常是缺少规则所需的字段或类型不符；若数据无误，请向规则包维护者报告。",
+                        "usually a field the rule needs is missing or of another type; if the data is right, report it to the pack's maintainers.",
+                    )
+                    .to_string(),
+                ),
+            },
+            element_path.to_string(),
+            lang,
+        )
+    }
+}
+
+fn not_boolean(kind: String, field: &str, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!("`{field}` 的结果是 {kind}，不是布尔值"),
+        Lang::En => format!("`{field}` gave a {kind}, not a boolean"),
+    }
+}
+
+fn explain_error(error: &ExecutionError, lang: Lang) -> String {
+    match (error, lang) {
+        (ExecutionError::NoSuchKey(key), Lang::Zh) => format!("缺少字段 `{key}`"),
+        (ExecutionError::NoSuchKey(key), Lang::En) => format!("no field `{key}`"),
+        (ExecutionError::UndeclaredReference(name), Lang::Zh) => format!("申报材料中没有 `{name}`"),
+        (ExecutionError::UndeclaredReference(name), Lang::En) => format!("the dossier has no `{name}`"),
+        (other, _) => other.to_string(),
+    }
+}
+
+/// A message with its `{…}` parts evaluated. A part that cannot be evaluated shows as `?`.
+fn render(template: &Template, scope: &Scope<'_, '_>) -> String {
+    let mut text = String::new();
+    for part in &template.parts {
+        match part {
+            TemplatePart::Literal(literal) => text.push_str(literal),
+            TemplatePart::Expression(expression) => match evaluate_value(expression, scope) {
+                Ok(value) => display(&value, &mut text),
+                Err(_) => text.push('?'),
+            },
+        }
+    }
+    text
+}
+
+fn display(value: &Value, out: &mut String) {
+    use std::fmt::Write;
+    match value {
+        Value::String(text) => out.push_str(text),
+        Value::Int(number) => {
+            let _ = write!(out, "{number}");
+        }
+        Value::UInt(number) => {
+            let _ = write!(out, "{number}");
+        }
+        Value::Float(number) => {
+            let _ = write!(out, "{number}");
+        }
+        Value::Bool(boolean) => out.push_str(if *boolean { "true" } else { "false" }),
+        Value::Null => out.push_str("null"),
+        Value::Timestamp(timestamp) => {
+            if timestamp.time() == chrono::NaiveTime::MIN {
+                let _ = write!(out, "{}", timestamp.date_naive());
+            } else {
+                let _ = write!(out, "{}", timestamp.to_rfc3339());
+            }
+        }
+        Value::List(items) => {
+            for (index, item) in items.iter().enumerate() {
+                if index > 0 {
+                    out.push('、');
+                }
+                display(item, out);
+            }
+        }
+        other => {
+            let _ = write!(out, "{other:?}");
+        }
+    }
+}

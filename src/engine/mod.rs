@@ -1,0 +1,132 @@
+//! The engine: a dossier and a compiled pack in, findings out. It does no IO, prints nothing
+//! and knows nothing of miette or the command line.
+//!
+//! Per dossier: aliases resolved → structure validated against the pack's JSON Schema (rules
+//! only run on a dossier whose structure is sound) → the dossier converted to CEL values once →
+//! pack variables computed once → every rule in force evaluated (in parallel across rules),
+//! per element of its `for_each`, guard before assertion.
+
+pub mod functions;
+mod evaluate;
+mod structure;
+mod values;
+
+use chrono::NaiveDate;
+
+use crate::dossier::{resolve_aliases, Dossier};
+use crate::finding::{Finding, Severity, STRUCTURE_RULE};
+use crate::pack::Pack;
+use crate::source::Span;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// The Chinese or the English of a pair.
+    pub fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct CheckOptions {
+    /// Judge by the rules in force on this date; default: the dossier's `submitted_on`, else
+    /// `today`.
+    pub as_of: Option<NaiveDate>,
+    pub today: NaiveDate,
+    pub lang: Lang,
+}
+
+/// Checks one dossier. Findings come back unsorted; reports sort them.
+pub fn check_dossier(pack: &Pack, mut dossier: Dossier, options: &CheckOptions) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for clash in resolve_aliases(&mut dossier.root, &pack.aliases) {
+        let first = dossier.file.line_column(clash.first.start());
+        let message = match options.lang {
+            Lang::Zh => format!(
+                "键 `{}` 写了两次（第一次在第 {} 行第 {} 列，另一次用了别名或原名）",
+                clash.key, first.line, first.column
+            ),
+            Lang::En => format!(
+                "the key `{}` is written twice (first at line {}, column {}, once by its alias)",
+                clash.key, first.line, first.column
+            ),
+        };
+        let label = options.lang.pick("重复的键", "duplicate key").to_string();
+        findings.push(finding_at_span(
+            &dossier,
+            FindingText {
+                rule: STRUCTURE_RULE,
+                failed_rule: None,
+                clause: None,
+                severity: Severity::Error,
+                message,
+                label,
+                help: None,
+            },
+            clash.path.clone(),
+            clash.second,
+        ));
+    }
+    structure::validate(pack, &mut dossier, options.lang, &mut findings);
+    if findings.iter().any(|finding| finding.severity == Severity::Error) {
+        return findings;
+    }
+    evaluate::evaluate(pack, &dossier, options, &mut findings);
+    findings
+}
+
+/// What a finding says, before it is placed.
+pub(crate) struct FindingText<'a> {
+    pub rule: &'a str,
+    pub failed_rule: Option<String>,
+    pub clause: Option<String>,
+    pub severity: Severity,
+    pub message: String,
+    /// The label when the pointer resolves; a missing field gets its own label.
+    pub label: String,
+    pub help: Option<String>,
+}
+
+/// Places a finding at a JSON Pointer: the node, or the object that should hold the missing
+/// field (labelled with the field's name).
+pub(crate) fn finding_at(dossier: &Dossier, text: FindingText<'_>, path: String, lang: Lang) -> Finding {
+    let location = dossier.root.locate(&path);
+    let label = match &location.missing {
+        Some(missing) => match lang {
+            Lang::Zh => format!("缺少 `{missing}`"),
+            Lang::En => format!("`{missing}` is missing"),
+        },
+        None => text.label.clone(),
+    };
+    let mut finding = finding_at_span(dossier, FindingText { label, ..text }, path, location.span);
+    if location.missing.is_some() && finding.span.is_empty() {
+        finding.span = Span::new(finding.span.start(), finding.span.start());
+    }
+    finding
+}
+
+pub(crate) fn finding_at_span(dossier: &Dossier, text: FindingText<'_>, path: String, span: Span) -> Finding {
+    Finding {
+        rule: text.rule.to_string(),
+        failed_rule: text.failed_rule,
+        clause: text.clause,
+        severity: text.severity,
+        message: text.message,
+        label: text.label,
+        help: text.help,
+        file: dossier.file.name.clone(),
+        document: dossier.document,
+        path,
+        span,
+        start: dossier.file.line_column(span.start()),
+        end: dossier.file.line_column(span.end()),
+    }
+}

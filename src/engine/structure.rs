@@ -1,0 +1,188 @@
+//! Structure before rules: the dossier against the pack's JSON Schema. Where the schema wants
+//! a string and the user wrote an unquoted code (`task_type: 01`), the text as written is read
+//! again as that string; every other mismatch is a finding at the node.
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::JsonType;
+
+use super::{finding_at, finding_at_span, FindingText, Lang};
+use crate::dossier::{read_as_written, Dossier};
+use crate::document::escape_pointer_token;
+use crate::finding::{Finding, Severity, STRUCTURE_RULE};
+use crate::pack::{suggest, Pack};
+
+struct Problem {
+    path: String,
+    kind: ValidationErrorKind,
+    text: String,
+}
+
+pub fn validate(pack: &Pack, dossier: &mut Dossier, lang: Lang, findings: &mut Vec<Finding>) {
+    // each pass reads codes again as written; a code is never more than one level deep in a
+    // mismatch, so a few passes settle it
+    let mut problems = Vec::new();
+    for _ in 0..4 {
+        let instance = dossier.root.to_json();
+        problems = pack
+            .validator
+            .iter_errors(&instance)
+            .map(|error| {
+                let text = error.to_string();
+                let parts = error.into_parts();
+                Problem {
+                    path: parts.instance_path.to_string(),
+                    text,
+                    kind: parts.kind,
+                }
+            })
+            .collect::<Vec<_>>();
+        let mut changed = false;
+        for problem in &problems {
+            if wants_string(&problem.kind) && read_as_written(&mut dossier.root, &problem.path, &dossier.file) {
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let known_keys: Vec<String> = schema_keys(&pack.schema);
+    let known: Vec<&str> = known_keys.iter().map(String::as_str).collect();
+    for problem in problems {
+        report(dossier, problem, lang, &known, findings);
+    }
+}
+
+/// The schema wants a string here, directly or in one branch of an `anyOf`/`oneOf`.
+fn wants_string(kind: &ValidationErrorKind) -> bool {
+    match kind {
+        ValidationErrorKind::Type { kind: TypeKind::Single(single) } => *single == JsonType::String,
+        ValidationErrorKind::Type { kind: TypeKind::Multiple(set) } => set.contains(JsonType::String),
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => context
+            .iter()
+            .flatten()
+            .any(|error| wants_string(error.kind())),
+        _ => false,
+    }
+}
+
+fn schema_keys(schema: &serde_json::Value) -> Vec<String> {
+    let mut names = std::collections::BTreeSet::new();
+    let mut stack = vec![schema];
+    while let Some(value) = stack.pop() {
+        match value {
+            serde_json::Value::Object(object) => {
+                if let Some(serde_json::Value::Object(properties)) = object.get("properties") {
+                    names.extend(properties.keys().cloned());
+                }
+                stack.extend(object.values());
+            }
+            serde_json::Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    names.into_iter().collect()
+}
+
+fn structure_text(message: String, label: String, help: Option<String>) -> FindingText<'static> {
+    FindingText {
+        rule: STRUCTURE_RULE,
+        failed_rule: None,
+        clause: None,
+        severity: Severity::Error,
+        message,
+        label,
+        help,
+    }
+}
+
+fn report(dossier: &Dossier, problem: Problem, lang: Lang, known: &[&str], findings: &mut Vec<Finding>) {
+    let path = problem.path;
+    match problem.kind {
+        ValidationErrorKind::AdditionalProperties { unexpected } => {
+            for key in unexpected {
+                let key_span = dossier
+                    .root
+                    .locate(&path)
+                    .exact
+                    .then(|| node_at(&dossier.root, &path).and_then(|node| node.entry(&key)).map(|entry| entry.key_span))
+                    .flatten();
+                let help = suggest(&key, known);
+                let help = help.split_once('?').map(|(first, _)| format!("{first}?"));
+                let message = match lang {
+                    Lang::Zh => format!("`{key}` 不是规则包 schema 中的字段"),
+                    Lang::En => format!("`{key}` is not a field of the pack's schema"),
+                };
+                let label = lang.pick("未知字段", "unknown field").to_string();
+                let child = format!("{path}/{}", escape_pointer_token(&key));
+                let text = structure_text(message, label, help);
+                findings.push(match key_span {
+                    Some(span) => finding_at_span(dossier, text, child, span),
+                    None => finding_at(dossier, text, child, lang),
+                });
+            }
+        }
+        ValidationErrorKind::Required { property } => {
+            let name = property.as_str().map(str::to_string).unwrap_or_else(|| property.to_string());
+            let message = match lang {
+                Lang::Zh => format!("缺少必填字段 `{name}`"),
+                Lang::En => format!("the required field `{name}` is missing"),
+            };
+            let child = format!("{path}/{}", escape_pointer_token(&name));
+            findings.push(finding_at(dossier, structure_text(message, String::new(), None), child, lang));
+        }
+        kind => {
+            let message = match (&kind, lang) {
+                (ValidationErrorKind::Enum { options }, Lang::Zh) => {
+                    format!("取值不在允许范围内，应为其中之一：{}", list(options))
+                }
+                (ValidationErrorKind::Pattern { pattern }, Lang::Zh) => format!("格式不符：应匹配 {pattern}"),
+                (ValidationErrorKind::Type { kind }, Lang::Zh) => format!("类型不符：应为 {}", type_words(kind)),
+                (ValidationErrorKind::Enum { options }, Lang::En) => format!("the value must be one of {}", list(options)),
+                (ValidationErrorKind::Pattern { pattern }, Lang::En) => format!("the value must match {pattern}"),
+                (ValidationErrorKind::Type { kind }, Lang::En) => format!("the value must be {}", type_words(kind)),
+                (_, Lang::Zh) => format!("结构不符：{}", problem.text),
+                (_, Lang::En) => problem.text.clone(),
+            };
+            let label = problem.text.clone();
+            findings.push(finding_at(dossier, structure_text(message, label, None), path, lang));
+        }
+    }
+}
+
+fn list(options: &serde_json::Value) -> String {
+    match options {
+        serde_json::Value::Array(items) => items
+            .iter()
+            .map(|item| match item {
+                serde_json::Value::String(text) => text.clone(),
+                other => other.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("、"),
+        other => other.to_string(),
+    }
+}
+
+fn type_words(kind: &TypeKind) -> String {
+    match kind {
+        TypeKind::Single(single) => single.to_string(),
+        TypeKind::Multiple(set) => set.iter().map(|kind| kind.to_string()).collect::<Vec<_>>().join(" | "),
+    }
+}
+
+fn node_at<'a>(root: &'a crate::document::Node, pointer: &str) -> Option<&'a crate::document::Node> {
+    let mut current = root;
+    if pointer.is_empty() {
+        return Some(current);
+    }
+    for token in pointer.strip_prefix('/')?.split('/') {
+        let token = token.replace("~1", "/").replace("~0", "~");
+        current = match &current.kind {
+            crate::document::NodeKind::Map(_) => current.get(&token)?,
+            crate::document::NodeKind::Seq(items) => items.get(token.parse::<usize>().ok()?)?,
+            _ => return None,
+        };
+    }
+    Some(current)
+}

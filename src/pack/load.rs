@@ -1,0 +1,1039 @@
+//! Strict pack loading: every file parsed with spans, every entry typed, every CEL expression
+//! compiled, every reference (clause, variable, binding) checked, and every error of the whole
+//! pack reported in one run at its line and column in the pack's own files.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock};
+
+use include_dir::Dir;
+use regex::Regex;
+
+use super::de::{from_node, suggest, Spanned};
+use super::spec::{ClauseSpec, Coverage, Force, ManifestSpec, RuleSpec, TextSpec, VariableSpec};
+use crate::finding::Severity;
+use super::{
+    Clause, Expression, Level, Localized, Manifest, Origin, Pack, Rule, Target, Template,
+    TemplatePart, Variable,
+};
+use crate::document::{parse_documents, Node, NodeKind, Syntax};
+use crate::engine::functions::{cached_regex, environment, parse_date};
+use crate::error::{GuifanError, LocatedError};
+use crate::source::{SourceFile, Span};
+
+/// Names every rule can read besides its bindings and the pack's variables.
+pub const BUILTIN_NAMES: &[&str] = &["doc", "as_of"];
+
+/// Where a pack's files come from.
+pub enum PackFiles {
+    Directory { root: PathBuf, display: String },
+    Embedded { directory: &'static Dir<'static>, display: String },
+}
+
+impl PackFiles {
+    fn display(&self) -> &str {
+        match self {
+            PackFiles::Directory { display, .. } | PackFiles::Embedded { display, .. } => display,
+        }
+    }
+
+    fn read(&self, relative: &str) -> Result<Arc<SourceFile>, String> {
+        let name = if self.display().is_empty() {
+            relative.to_string()
+        } else {
+            format!("{}/{relative}", self.display())
+        };
+        let text = match self {
+            PackFiles::Directory { root, .. } => {
+                std::fs::read_to_string(root.join(relative)).map_err(|error| error.to_string())?
+            }
+            PackFiles::Embedded { directory, .. } => directory
+                .get_file(relative)
+                .and_then(|file| file.contents_utf8())
+                .ok_or_else(|| "no such file in the embedded pack".to_string())?
+                .to_string(),
+        };
+        Ok(Arc::new(SourceFile::new(name, text)))
+    }
+}
+
+/// Loads a pack from a directory holding `pack.yaml`, or from a manifest file.
+pub fn load_pack_from_path(path: &Path) -> Result<Pack, GuifanError> {
+    let display = path.to_string_lossy().trim_end_matches('/').to_string();
+    if path.is_file() {
+        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let manifest = path
+            .file_name()
+            .map(|name| name.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let display = Path::new(&display)
+            .parent()
+            .map(|parent| parent.to_string_lossy().to_string())
+            .unwrap_or_default();
+        load_pack_with_manifest(&PackFiles::Directory { root, display }, &manifest)
+    } else if path.is_dir() {
+        load_pack(&PackFiles::Directory {
+            root: path.to_path_buf(),
+            display,
+        })
+    } else {
+        Err(GuifanError::Read {
+            path: display,
+            message: "no such pack directory or file".to_string(),
+        })
+    }
+}
+
+/// Loads the pack whose manifest is `pack.yaml`.
+pub fn load_pack(files: &PackFiles) -> Result<Pack, GuifanError> {
+    load_pack_with_manifest(files, "pack.yaml")
+}
+
+struct ParsedFile {
+    file: Arc<SourceFile>,
+    root: Node,
+}
+
+#[derive(Default)]
+struct Problems(Vec<LocatedError>);
+
+impl Problems {
+    fn add(&mut self, file: &SourceFile, span: Span, message: impl Into<String>, label: impl Into<String>) {
+        self.0.push(LocatedError::new(file, span, message, label, None));
+    }
+
+    fn add_with_help(
+        &mut self,
+        file: &SourceFile,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: String,
+    ) {
+        self.0.push(LocatedError::new(file, span, message, label, Some(help)));
+    }
+
+    fn field(&mut self, file: &SourceFile, fallback: Span, error: super::de::FieldError) {
+        let span = error.span.unwrap_or(fallback);
+        let label = if error.message.starts_with("unknown key") {
+            "not a key of the pack format"
+        } else {
+            "here"
+        };
+        self.0
+            .push(LocatedError::new(file, span, error.message, label, error.help));
+    }
+}
+
+const MANIFEST_KEYS: &[&str] = &["pack", "schema", "include", "clauses", "aliases", "variables", "rules"];
+const CONTENT_KEYS: &[&str] = &["clauses", "aliases", "variables", "rules"];
+
+fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pack, GuifanError> {
+    let mut problems = Problems::default();
+    let manifest_file = files.read(manifest_name).map_err(|message| GuifanError::Read {
+        path: format!("{}/{manifest_name}", files.display()),
+        message,
+    })?;
+    let mut parsed = Vec::new();
+    let manifest_root = parse_file(&manifest_file, &mut problems);
+    let mut manifest_spec: Option<ManifestSpec> = None;
+    let mut schema_path: Option<(String, Span)> = None;
+    if let Some(root) = &manifest_root {
+        for entry in root.as_entries().unwrap_or_default() {
+            match &*entry.key {
+                "pack" => match from_node::<ManifestSpec>(&manifest_file, &entry.value) {
+                    Ok(spec) => manifest_spec = Some(spec),
+                    Err(error) => problems.field(&manifest_file, entry.value.span, error),
+                },
+                "schema" => match entry.value.as_str() {
+                    Some(path) => schema_path = Some((path.to_string(), entry.value.span)),
+                    None => problems.add(
+                        &manifest_file,
+                        entry.value.span,
+                        "`schema` names the pack's JSON Schema file",
+                        "a file name was expected",
+                    ),
+                },
+                "include" => {
+                    for item in entry.value.as_items().unwrap_or_default() {
+                        let Some(path) = item.as_str() else {
+                            problems.add(&manifest_file, item.span, "an include is a file name", "here");
+                            continue;
+                        };
+                        match files.read(path) {
+                            Ok(file) => {
+                                if let Some(root) = parse_file(&file, &mut problems) {
+                                    check_keys(&file, &root, CONTENT_KEYS, &mut problems);
+                                    parsed.push(ParsedFile { file, root });
+                                }
+                            }
+                            Err(message) => problems.add(
+                                &manifest_file,
+                                item.span,
+                                format!("cannot read the included file `{path}`: {message}"),
+                                "included here",
+                            ),
+                        }
+                    }
+                    if entry.value.as_items().is_none() {
+                        problems.add(&manifest_file, entry.value.span, "`include` is a list of file names", "here");
+                    }
+                }
+                "clauses" | "aliases" | "variables" | "rules" => {}
+                other => problems.add_with_help(
+                    &manifest_file,
+                    entry.key_span,
+                    format!("unknown key `{other}`"),
+                    "not a key of the pack format",
+                    suggest(other, MANIFEST_KEYS),
+                ),
+            }
+        }
+        for required in ["pack", "schema"] {
+            if root.entry(required).is_none() {
+                problems.add(
+                    &manifest_file,
+                    root.locate("").span,
+                    format!("the manifest has no `{required}`"),
+                    format!("`{required}` is required"),
+                );
+            }
+        }
+        parsed.insert(
+            0,
+            ParsedFile {
+                file: Arc::clone(&manifest_file),
+                root: root.clone(),
+            },
+        );
+    }
+
+    let manifest = manifest_spec.and_then(|spec| build_manifest(&manifest_file, spec, &mut problems));
+
+    // the schema: needed before aliases (their targets) and rules (the dossier's sections)
+    let mut schema_json = serde_json::Value::Null;
+    let mut validator = None;
+    let mut schema_file = None;
+    if let Some((path, span)) = &schema_path {
+        match files.read(path) {
+            Ok(file) => {
+                let syntax = Syntax::for_name(path);
+                match parse_documents(&file, syntax) {
+                    Ok(documents) if documents.len() == 1 => {
+                        schema_json = documents[0].to_json();
+                        match jsonschema::validator_for(&schema_json) {
+                            Ok(compiled) => validator = Some(compiled),
+                            Err(error) => problems.add(
+                                &file,
+                                documents[0].locate("").span,
+                                format!("the dossier schema is not a valid JSON Schema: {error}"),
+                                "in this schema",
+                            ),
+                        }
+                    }
+                    Ok(_) => problems.add(&file, Span::default(), "the schema file must hold one document", "here"),
+                    Err(error) => problems.add(&file, error.span, error.message, error.label),
+                }
+                schema_file = Some(file);
+            }
+            Err(message) => problems.add(
+                &manifest_file,
+                *span,
+                format!("cannot read the schema `{path}`: {message}"),
+                "named here",
+            ),
+        }
+    }
+    let schema_properties = property_names(&schema_json);
+    let sections: BTreeSet<String> = schema_json
+        .get("properties")
+        .and_then(|properties| properties.as_object())
+        .map(|properties| properties.keys().cloned().collect())
+        .unwrap_or_default();
+
+    let mut context = Loader {
+        problems,
+        clauses: Vec::new(),
+        clause_spans: BTreeMap::new(),
+        aliases: BTreeMap::new(),
+        variables: Vec::new(),
+        rules: Vec::new(),
+        sections,
+        schema_properties,
+    };
+    for phase in ["clauses", "aliases", "variables", "rules"] {
+        for parsed_file in &parsed {
+            if let Some(node) = parsed_file.root.get(phase) {
+                context.section(phase, &parsed_file.file, node);
+            }
+        }
+    }
+    context.attestation_rules();
+
+    let Loader {
+        problems,
+        clauses,
+        aliases,
+        variables,
+        rules,
+        ..
+    } = context;
+    if !problems.0.is_empty() {
+        return Err(GuifanError::Pack {
+            pack: files.display().to_string(),
+            count: problems.0.len(),
+            problems: problems.0,
+        });
+    }
+    let (Some(manifest), Some(validator)) = (manifest, validator) else {
+        return Err(GuifanError::Usage(format!("the pack {} is incomplete", files.display())));
+    };
+    let mut pack_files: Vec<Arc<SourceFile>> = parsed.iter().map(|parsed| Arc::clone(&parsed.file)).collect();
+    pack_files.extend(schema_file);
+    Ok(Pack {
+        manifest,
+        clauses,
+        aliases,
+        schema: schema_json,
+        validator,
+        variables,
+        rules,
+        files: pack_files,
+    })
+}
+
+fn parse_file(file: &Arc<SourceFile>, problems: &mut Problems) -> Option<Node> {
+    match parse_documents(file, Syntax::for_name(&file.name)) {
+        Ok(mut documents) => {
+            if documents.len() != 1 {
+                problems.add(file, Span::default(), "a pack file holds exactly one YAML document", "here");
+                return None;
+            }
+            let root = documents.remove(0);
+            if !matches!(root.kind, NodeKind::Map(_)) {
+                problems.add(file, root.span, "a pack file is a mapping", "a mapping was expected");
+                return None;
+            }
+            Some(root)
+        }
+        Err(error) => {
+            problems.add(file, error.span, error.message, error.label);
+            None
+        }
+    }
+}
+
+fn check_keys(file: &SourceFile, root: &Node, allowed: &[&str], problems: &mut Problems) {
+    for entry in root.as_entries().unwrap_or_default() {
+        if !allowed.contains(&&*entry.key) {
+            problems.add_with_help(
+                file,
+                entry.key_span,
+                format!("unknown key `{}`", entry.key),
+                "not a key of the pack format",
+                suggest(&entry.key, allowed),
+            );
+        }
+    }
+}
+
+fn build_manifest(file: &SourceFile, spec: ManifestSpec, problems: &mut Problems) -> Option<Manifest> {
+    static PACK_ID: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^[a-z0-9]+([.-][a-z0-9]+)*$").expect("valid pattern"));
+    if !PACK_ID.is_match(&spec.id) {
+        problems.add(
+            file,
+            spec.id.span,
+            format!("the pack id `{}` must be lowercase words joined by `.` or `-`", spec.id.value),
+            "pack id",
+        );
+    }
+    if let Err(error) = semver::Version::parse(&spec.version) {
+        problems.add(
+            file,
+            spec.version.span,
+            format!("`{}` is not a semantic version: {error}", spec.version.value),
+            "e.g. 1.0.0",
+        );
+    }
+    let effective_from = date_field(file, &spec.effective_from, problems);
+    let effective_until = spec
+        .effective_until
+        .as_ref()
+        .and_then(|until| date_field(file, until, problems));
+    Some(Manifest {
+        id: spec.id.value,
+        version: spec.version.value,
+        title: spec.title,
+        standard_code: spec.standard.code,
+        standard_title: spec.standard.title,
+        effective_from: effective_from?,
+        effective_until,
+    })
+}
+
+fn date_field(file: &SourceFile, value: &Spanned<String>, problems: &mut Problems) -> Option<chrono::NaiveDate> {
+    let date = parse_date(value);
+    if date.is_none() {
+        problems.add(
+            file,
+            value.span,
+            format!("`{}` is not a date (YYYY-MM-DD or YYYYMMDD)", value.value),
+            "a date was expected",
+        );
+    }
+    date
+}
+
+/// Every property name the schema declares anywhere: the only keys an alias may point to.
+fn property_names(schema: &serde_json::Value) -> BTreeSet<String> {
+    let mut names = BTreeSet::new();
+    let mut stack = vec![schema];
+    while let Some(value) = stack.pop() {
+        match value {
+            serde_json::Value::Object(object) => {
+                if let Some(serde_json::Value::Object(properties)) = object.get("properties") {
+                    names.extend(properties.keys().cloned());
+                }
+                stack.extend(object.values());
+            }
+            serde_json::Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    names
+}
+
+struct Loader {
+    problems: Problems,
+    clauses: Vec<Clause>,
+    clause_spans: BTreeMap<String, (Arc<SourceFile>, Span)>,
+    aliases: BTreeMap<String, String>,
+    variables: Vec<Variable>,
+    rules: Vec<Rule>,
+    sections: BTreeSet<String>,
+    schema_properties: BTreeSet<String>,
+}
+
+static IDENTIFIER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*$").expect("valid pattern"));
+static RULE_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$").expect("valid pattern"));
+static CLAUSE_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[0-9]+(\.[0-9]+)*$").expect("valid pattern"));
+/// Variables a comprehension introduces: `xs.all(x, …)`, `m.exists(k, v, …)`.
+static COMPREHENSION_VARIABLES: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b(?:all|exists|exists_one|existsOne|map|filter|transformList|transformMap)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,(?:\s*([A-Za-z_][A-Za-z0-9_]*)\s*,)?")
+        .expect("valid pattern")
+});
+/// `matches` with a literal pattern: compiled (and checked) at load.
+static LITERAL_PATTERNS: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r#"matches\((?:[^,()]*,\s*)?(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*\)"#)
+        .expect("valid pattern")
+});
+
+impl Loader {
+    fn section(&mut self, phase: &str, file: &Arc<SourceFile>, node: &Node) {
+        if phase == "aliases" {
+            let Some(entries) = node.as_entries() else {
+                self.problems.add(file, node.span, "`aliases` maps a key as written to its canonical key", "a mapping was expected");
+                return;
+            };
+            for entry in entries {
+                self.alias(file, entry);
+            }
+            return;
+        }
+        let Some(items) = node.as_items() else {
+            self.problems.add(file, node.span, format!("`{phase}` is a list"), "a list was expected");
+            return;
+        };
+        for item in items {
+            match phase {
+                "clauses" => match from_node::<ClauseSpec>(file, item) {
+                    Ok(spec) => self.clause(file, spec),
+                    Err(error) => self.problems.field(file, item.span, error),
+                },
+                "variables" => match from_node::<VariableSpec>(file, item) {
+                    Ok(spec) => self.variable(file, item, spec),
+                    Err(error) => self.problems.field(file, item.span, error),
+                },
+                _ => match from_node::<RuleSpec>(file, item) {
+                    Ok(spec) => self.rule(file, item, spec),
+                    Err(error) => self.problems.field(file, item.span, error),
+                },
+            }
+        }
+    }
+
+    fn alias(&mut self, file: &Arc<SourceFile>, entry: &crate::document::Entry) {
+        let Some(target) = entry.value.as_str() else {
+            self.problems.add(file, entry.value.span, "an alias maps to a canonical key", "a key name was expected");
+            return;
+        };
+        if self.schema_properties.contains(&*entry.key) {
+            self.problems.add(
+                file,
+                entry.key_span,
+                format!("`{}` is itself a key of the schema and cannot be an alias", entry.key),
+                "canonical key",
+            );
+        } else if !self.schema_properties.contains(target) {
+            let known: Vec<&str> = self.schema_properties.iter().map(String::as_str).collect();
+            let closest = suggest(target, &known);
+            let help = closest.split_once('?').map(|(first, _)| format!("{first}?"));
+            self.problems.0.push(LocatedError::new(
+                file,
+                entry.value.span,
+                format!("the alias `{}` points to `{target}`, which the schema does not declare", entry.key),
+                "unknown key",
+                help,
+            ));
+        } else if let Some(previous) = self.aliases.get(&*entry.key) {
+            if previous != target {
+                self.problems.add(
+                    file,
+                    entry.key_span,
+                    format!("the alias `{}` is declared twice (`{previous}` and `{target}`)", entry.key),
+                    "second declaration",
+                );
+            }
+        } else {
+            self.aliases.insert(entry.key.to_string(), target.to_string());
+        }
+    }
+
+    fn clause(&mut self, file: &Arc<SourceFile>, spec: ClauseSpec) {
+        if !CLAUSE_NUMBER.is_match(&spec.number) {
+            self.problems.add(file, spec.number.span, format!("`{}` is not a clause number", spec.number.value), "e.g. 5.2.1.1");
+            return;
+        }
+        if let Some((first_file, first_span)) = self.clause_spans.get(&spec.number.value) {
+            let first = first_file.line_column(first_span.start());
+            self.problems.add(
+                file,
+                spec.number.span,
+                format!(
+                    "clause {} is listed twice (first in {} at line {})",
+                    spec.number.value, first_file.name, first.line
+                ),
+                "listed again",
+            );
+            return;
+        }
+        if *spec.coverage == Coverage::Informative && spec.reason.as_deref().is_none_or(str::is_empty) {
+            self.problems.add(
+                file,
+                spec.coverage.span,
+                format!("clause {} is informative but gives no `reason`", spec.number.value),
+                "say why it cannot be checked",
+            );
+        }
+        self.clause_spans
+            .insert(spec.number.value.clone(), (Arc::clone(file), spec.number.span));
+        self.clauses.push(Clause {
+            number: spec.number.value,
+            force: spec.force,
+            coverage: spec.coverage.value,
+            text: spec.text,
+            reason: spec.reason,
+        });
+    }
+
+    fn variable(&mut self, file: &Arc<SourceFile>, node: &Node, spec: VariableSpec) {
+        let name = spec.name.value.clone();
+        if !IDENTIFIER.is_match(&name) {
+            self.problems.add(file, spec.name.span, format!("`{name}` is not a CEL identifier"), "variable name");
+            return;
+        }
+        if self.sections.contains(&name) || BUILTIN_NAMES.contains(&name.as_str()) || self.variables.iter().any(|variable| variable.name == name) {
+            self.problems.add(file, spec.name.span, format!("the variable `{name}` is already a name"), "choose another name");
+            return;
+        }
+        let known = self.known_names(&[]);
+        let Some(expression) = self.compile(file, node.get("expr"), &spec.expr, &known) else {
+            return;
+        };
+        self.variables.push(Variable {
+            name,
+            expression,
+            description: spec.description,
+        });
+    }
+
+    /// Names an expression may read: dossier sections, built-ins, variables so far, bindings.
+    fn known_names(&self, bindings: &[String]) -> BTreeSet<String> {
+        let mut names: BTreeSet<String> = self.sections.clone();
+        names.extend(BUILTIN_NAMES.iter().map(|name| name.to_string()));
+        names.extend(self.variables.iter().map(|variable| variable.name.clone()));
+        names.extend(bindings.iter().cloned());
+        names
+    }
+
+    fn rule(&mut self, file: &Arc<SourceFile>, node: &Node, spec: RuleSpec) {
+        let problems_before = self.problems.0.len();
+        if !RULE_ID.is_match(&spec.id) {
+            self.problems.add(
+                file,
+                spec.id.span,
+                format!("the rule id `{}` must be lowercase words joined by `-`", spec.id.value),
+                "names the violation, e.g. item-legal-basis-missing",
+            );
+        }
+        if CLAUSE_NUMBER.is_match(&spec.id) {
+            self.problems.add(file, spec.id.span, "a rule id names the violation, never a clause number", "rule id");
+        }
+        if let Some(previous) = self.rules.iter().find(|rule| rule.id == spec.id.value) {
+            let first = previous.origin.file.line_column(previous.origin.span.start());
+            self.problems.add(
+                file,
+                spec.id.span,
+                format!("the rule id `{}` is used twice (first in {} at line {})", spec.id.value, previous.origin.file.name, first.line),
+                "ids are unique",
+            );
+        }
+        if spec.clauses.is_empty() {
+            self.problems.add(file, spec.clauses.span, "a rule cites at least one clause", "empty");
+        }
+        let mut first_force = None;
+        for number in spec.clauses.iter() {
+            match self.clauses.iter().find(|clause| clause.number == number.value) {
+                Some(clause) => {
+                    first_force.get_or_insert(clause.force);
+                }
+                None => {
+                    let known: Vec<&str> = self.clauses.iter().map(|clause| clause.number.as_str()).collect();
+                    let help = suggest(&number.value, &known);
+                    let help = help.split_once('?').map(|(first, _)| format!("{first}?"));
+                    self.problems.0.push(LocatedError::new(
+                        file,
+                        number.span,
+                        format!("rule `{}` cites clause {}, which the pack does not list", spec.id.value, number.value),
+                        "unknown clause",
+                        help,
+                    ));
+                }
+            }
+        }
+        let severity = spec.severity.unwrap_or(match first_force {
+            Some(Force::Should) => Severity::Warning,
+            Some(Force::Informative) => Severity::Info,
+            _ => Severity::Error,
+        });
+        let for_each = match &spec.for_each {
+            Some(text) => self.parse_for_each(file, text),
+            None => Vec::new(),
+        };
+        let bindings: Vec<String> = for_each.iter().map(|level| level.binding.clone()).collect();
+        let known = self.known_names(&bindings);
+        let guard = spec
+            .when
+            .as_ref()
+            .and_then(|when| self.compile(file, node.get("when"), when, &known));
+        let assertion = self.compile(file, node.get("assert"), &spec.assertion, &known);
+        let target = spec.target.as_ref().and_then(|target| self.parse_target(file, target));
+        let message_node = node.get("message");
+        let message = self.localized_template(file, message_node, &spec.message, &known);
+        let help = spec.help.map(|help| Localized {
+            zh: help.zh.value,
+            en: help.en.value,
+        });
+        let effective_from = spec.effective_from.as_ref().and_then(|date| date_field(file, date, &mut self.problems));
+        let effective_until = spec.effective_until.as_ref().and_then(|date| date_field(file, date, &mut self.problems));
+        if self.problems.0.len() != problems_before {
+            return;
+        }
+        let (Some(assertion), Some(message)) = (assertion, message) else {
+            return;
+        };
+        self.rules.push(Rule {
+            id: spec.id.value,
+            clauses: spec.clauses.value.into_iter().map(|number| number.value).collect(),
+            severity,
+            for_each,
+            guard,
+            assertion,
+            target,
+            message,
+            help,
+            effective_from,
+            effective_until,
+            origin: Origin {
+                file: Arc::clone(file),
+                span: spec.id.span,
+            },
+        });
+    }
+
+    fn parse_for_each(&mut self, file: &Arc<SourceFile>, text: &Spanned<String>) -> Vec<Level> {
+        let mut levels: Vec<Level> = Vec::new();
+        for level_text in text.split(',') {
+            let mut words = level_text.split_whitespace();
+            let path_text = words.next().unwrap_or("");
+            let binding = match (words.next(), words.next(), words.next()) {
+                (None, None, None) => "it".to_string(),
+                (Some("as"), Some(name), None) => name.to_string(),
+                _ => {
+                    self.problems.add(
+                        file,
+                        text.span,
+                        format!("`{}` is not `path as name`", level_text.trim()),
+                        "for_each: items as item, item.legal_basis as basis",
+                    );
+                    return Vec::new();
+                }
+            };
+            let path: Vec<String> = path_text.split('.').map(str::to_string).collect();
+            if path.iter().any(|segment| !IDENTIFIER.is_match(segment)) || !IDENTIFIER.is_match(&binding) {
+                self.problems.add(
+                    file,
+                    text.span,
+                    format!("`{}` is not a dotted path of names", level_text.trim()),
+                    "for_each path",
+                );
+                return Vec::new();
+            }
+            let from_binding = levels
+                .iter()
+                .any(|level| level.binding == path[0])
+                .then(|| path[0].clone());
+            if from_binding.is_none() && !self.sections.contains(&path[0]) && path[0] != "doc" {
+                let known: Vec<&str> = self.sections.iter().map(String::as_str).collect();
+                self.problems.add_with_help(
+                    file,
+                    text.span,
+                    format!("for_each starts at `{}`, which is neither a dossier section nor an outer binding", path[0]),
+                    "unknown name",
+                    suggest(&path[0], &known),
+                );
+                return Vec::new();
+            }
+            let path = if from_binding.is_some() || path[0] == "doc" {
+                path[1..].to_vec()
+            } else {
+                path
+            };
+            levels.push(Level {
+                from_binding,
+                path,
+                binding,
+            });
+        }
+        levels
+    }
+
+    fn parse_target(&mut self, file: &Arc<SourceFile>, target: &Spanned<String>) -> Option<Target> {
+        if target.starts_with('/') {
+            return Some(Target::Absolute(target.value.clone()));
+        }
+        let segments: Vec<String> = target.split('.').map(str::to_string).collect();
+        let valid = segments
+            .iter()
+            .all(|segment| IDENTIFIER.is_match(segment) || segment.bytes().all(|byte| byte.is_ascii_digit()) && !segment.is_empty());
+        if !valid {
+            self.problems.add(
+                file,
+                target.span,
+                format!("`{}` is not a dotted path or a JSON Pointer", target.value),
+                "target",
+            );
+            return None;
+        }
+        Some(Target::Relative(segments))
+    }
+
+    fn localized_template(
+        &mut self,
+        file: &Arc<SourceFile>,
+        node: Option<&Node>,
+        text: &TextSpec,
+        known: &BTreeSet<String>,
+    ) -> Option<Localized<Template>> {
+        let zh = self.template(file, node.and_then(|node| node.get("zh")), &text.zh, known);
+        let en = self.template(file, node.and_then(|node| node.get("en")), &text.en, known);
+        Some(Localized { zh: zh?, en: en? })
+    }
+
+    /// `{expression}` interpolates a CEL value; `{{` and `}}` are literal braces.
+    fn template(
+        &mut self,
+        file: &Arc<SourceFile>,
+        node: Option<&Node>,
+        text: &Spanned<String>,
+        known: &BTreeSet<String>,
+    ) -> Option<Template> {
+        let mut parts = Vec::new();
+        let mut literal = String::new();
+        let mut rest = text.value.as_str();
+        let mut offset = 0usize;
+        let mut ok = true;
+        while let Some(position) = rest.find(['{', '}']) {
+            literal.push_str(&rest[..position]);
+            let brace = &rest[position..];
+            if brace.starts_with("{{") || brace.starts_with("}}") {
+                literal.push(brace.as_bytes()[0] as char);
+                offset += position + 2;
+                rest = &rest[position + 2..];
+                continue;
+            }
+            let start_in_value = offset + position;
+            if brace.starts_with('}') {
+                let span = value_span(file, node, text, start_in_value, 1);
+                self.problems.add(file, span, "a lone `}` in a message (write `}}`)", "here");
+                ok = false;
+                offset += position + 1;
+                rest = &rest[position + 1..];
+                continue;
+            }
+            let Some(close) = brace.find('}') else {
+                let span = value_span(file, node, text, start_in_value, 1);
+                self.problems.add(file, span, "an interpolation `{` is not closed", "opened here");
+                ok = false;
+                break;
+            };
+            let expression_text = &brace[1..close];
+            if !literal.is_empty() {
+                parts.push(TemplatePart::Literal(std::mem::take(&mut literal)));
+            }
+            let located = Located {
+                file,
+                node,
+                value: text,
+                offset: start_in_value + 1,
+            };
+            match self.compile_located(&located, expression_text, known) {
+                Some(expression) => parts.push(TemplatePart::Expression(expression)),
+                None => ok = false,
+            }
+            offset += position + close + 1;
+            rest = &rest[position + close + 1..];
+        }
+        literal.push_str(rest);
+        if !literal.is_empty() {
+            parts.push(TemplatePart::Literal(literal));
+        }
+        ok.then_some(Template { parts })
+    }
+
+    fn compile(
+        &mut self,
+        file: &Arc<SourceFile>,
+        node: Option<&Node>,
+        text: &Spanned<String>,
+        known: &BTreeSet<String>,
+    ) -> Option<Expression> {
+        let located = Located {
+            file,
+            node,
+            value: text,
+            offset: 0,
+        };
+        self.compile_located(&located, &text.value, known)
+    }
+
+    fn compile_located(
+        &mut self,
+        located: &Located<'_>,
+        expression_text: &str,
+        known: &BTreeSet<String>,
+    ) -> Option<Expression> {
+        let env = environment();
+        let program = match env.compile(expression_text) {
+            Ok(program) => program,
+            Err(errors) => {
+                for error in &errors.errors {
+                    let offset = offset_of_line_column(expression_text, error.pos.0, error.pos.1);
+                    let span = located.span(offset, 1);
+                    let message = error.msg.strip_prefix("Syntax error: ").unwrap_or(&error.msg);
+                    self.problems.add(located.file, span, format!("CEL syntax error: {message}"), "here");
+                }
+                return None;
+            }
+        };
+        let references = program.references();
+        let introduced: BTreeSet<&str> = COMPREHENSION_VARIABLES
+            .captures_iter(expression_text)
+            .flat_map(|captures| [captures.get(1), captures.get(2)])
+            .flatten()
+            .map(|name| name.as_str())
+            .collect();
+        let mut variables: Vec<String> = Vec::new();
+        let mut ok = true;
+        for name in references.variables() {
+            if introduced.contains(name) {
+                continue;
+            }
+            if !known.contains(name) {
+                let offset = find_identifier(expression_text, name).unwrap_or(0);
+                let known_list: Vec<&str> = known.iter().map(String::as_str).collect();
+                self.problems.add_with_help(
+                    located.file,
+                    located.span(offset, name.len()),
+                    format!("`{name}` is not a binding, a pack variable or a dossier section"),
+                    "unknown name",
+                    suggest(name, &known_list),
+                );
+                ok = false;
+            }
+            variables.push(name.to_string());
+        }
+        for captures in LITERAL_PATTERNS.captures_iter(expression_text) {
+            let Some(pattern) = captures.get(1).or_else(|| captures.get(2)) else {
+                continue;
+            };
+            let unescaped = pattern.as_str().replace("\\\\", "\\");
+            if let Err(error) = cached_regex(&unescaped) {
+                self.problems.add(
+                    located.file,
+                    located.span(pattern.start(), pattern.len()),
+                    format!("invalid regular expression: {error}"),
+                    "this pattern",
+                );
+                ok = false;
+            }
+        }
+        variables.sort();
+        variables.dedup();
+        ok.then(|| Expression {
+            source: expression_text.to_string(),
+            program,
+            variables,
+            origin: Origin {
+                file: Arc::clone(located.file),
+                span: located.span(0, expression_text.len()),
+            },
+        })
+    }
+
+    /// Clauses marked `attestation` get a rule: an attestation in the dossier must name them.
+    fn attestation_rules(&mut self) {
+        let attested: Vec<Clause> = self
+            .clauses
+            .iter()
+            .filter(|clause| clause.coverage == Coverage::Attestation)
+            .cloned()
+            .collect();
+        if attested.is_empty() {
+            return;
+        }
+        let known = self.known_names(&[]);
+        for clause in attested {
+            let Some((file, span)) = self.clause_spans.get(&clause.number).cloned() else {
+                continue;
+            };
+            let number = &clause.number;
+            let text = Spanned {
+                span,
+                value: format!(
+                    "has(doc.attestations) && doc.attestations.exists(a, has(a.clause) && a.clause == '{number}')"
+                ),
+            };
+            let Some(assertion) = self.compile(&file, None, &text, &known) else {
+                continue;
+            };
+            let literal = |text: String| Template {
+                parts: vec![TemplatePart::Literal(text)],
+            };
+            self.rules.push(Rule {
+                id: "attestation-missing".to_string(),
+                clauses: vec![number.clone()],
+                severity: match clause.force {
+                    Force::Should => Severity::Warning,
+                    _ => Severity::Error,
+                },
+                for_each: Vec::new(),
+                guard: None,
+                assertion,
+                target: Some(Target::Absolute("/attestations".to_string())),
+                message: Localized {
+                    zh: literal(format!("缺少对条款 {number} 的声明（attestation）")),
+                    en: literal(format!("no attestation names clause {number}")),
+                },
+                help: Some(Localized {
+                    zh: format!("在 attestations 中加入一条声明：clause: '{number}'，写明 statement（声明内容）、by（声明人）和 on（日期）。"),
+                    en: format!("add an entry to attestations with clause: '{number}', a statement, by (who attests) and on (the date)."),
+                }),
+                effective_from: None,
+                effective_until: None,
+                origin: Origin { file, span },
+            });
+        }
+    }
+}
+
+/// A text inside a pack value: maps offsets within an expression back to the pack file.
+struct Located<'a> {
+    file: &'a Arc<SourceFile>,
+    node: Option<&'a Node>,
+    value: &'a Spanned<String>,
+    /// Where the expression starts within the value's text.
+    offset: usize,
+}
+
+impl Located<'_> {
+    fn span(&self, offset_in_expression: usize, length: usize) -> Span {
+        value_span(self.file, self.node, self.value, self.offset + offset_in_expression, length)
+    }
+}
+
+/// Maps a byte offset within a YAML scalar's value to the file. Each line of the value is
+/// found again in the scalar's source text (which may be quoted, folded or indented); where
+/// escapes make that impossible, the scalar's start is used.
+fn value_span(file: &SourceFile, node: Option<&Node>, value: &Spanned<String>, offset: usize, length: usize) -> Span {
+    let scalar_span = node.map(|node| node.span).unwrap_or(value.span);
+    let raw = file.slice(scalar_span);
+    let text = value.value.as_str();
+    let offset = offset.min(text.len());
+    let mut search_from = 0usize;
+    let mut line_start_in_value = 0usize;
+    for line in text.split('\n') {
+        let line_end_in_value = line_start_in_value + line.len();
+        let found = if line.is_empty() { Some(search_from) } else { raw[search_from..].find(line).map(|at| search_from + at) };
+        let Some(found) = found else {
+            break;
+        };
+        if offset <= line_end_in_value {
+            let start = scalar_span.start() + found + (offset - line_start_in_value);
+            let end = (start + length).min(scalar_span.start() + found + line.len()).max(start);
+            return Span::new(start, end);
+        }
+        search_from = found + line.len();
+        line_start_in_value = line_end_in_value + 1;
+    }
+    Span::new(scalar_span.start(), scalar_span.start())
+}
+
+/// Byte offset of a 1-based line and 1-based character column within a text.
+fn offset_of_line_column(text: &str, line: isize, column: isize) -> usize {
+    let line = line.max(1) as usize;
+    let column = column.max(1) as usize;
+    let mut line_start = 0usize;
+    for (index, line_text) in text.split('\n').enumerate() {
+        if index + 1 == line {
+            return line_start
+                + line_text
+                    .char_indices()
+                    .nth(column - 1)
+                    .map_or(line_text.len(), |(byte, _)| byte);
+        }
+        line_start += line_text.len() + 1;
+    }
+    text.len()
+}
+
+fn find_identifier(text: &str, name: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let is_word = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_';
+    let mut from = 0;
+    while let Some(found) = text[from..].find(name) {
+        let start = from + found;
+        let end = start + name.len();
+        let before = start == 0 || !is_word(bytes[start - 1]) && bytes[start - 1] != b'.';
+        let after = end == bytes.len() || !is_word(bytes[end]);
+        if before && after {
+            return Some(start);
+        }
+        from = end;
+    }
+    None
+}
