@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
 use crate::source::{SourceFile, Span};
@@ -15,7 +15,7 @@ use crate::source::{SourceFile, Span};
 pub struct LocatedError {
     pub message: String,
     #[source_code]
-    pub source_code: NamedSource<Arc<str>>,
+    pub source_code: Arc<SourceFile>,
     #[label("{label}")]
     pub span: SourceSpan,
     pub label: String,
@@ -38,8 +38,7 @@ impl LocatedError {
                 "{}:{}:{}: {message}",
                 file.name, position.line, position.column
             ),
-            source_code: NamedSource::new(file.name.clone(), Arc::clone(&file.text))
-                .with_language("yaml"),
+            source_code: Arc::new(SourceFile::new(file.name.clone(), Arc::clone(&file.text))),
             span: span.into(),
             label: label.into(),
             help,

@@ -4,13 +4,13 @@
 //! The pipeline: load pack → load dossier (with spans) → evaluate (pure) → findings (plain
 //! data) → report (edge). See ARCHITECTURE.md.
 
+pub mod cli;
+pub mod commands;
 pub mod document;
-pub mod source;
 pub mod dossier;
 pub mod engine;
 pub mod error;
 pub mod finding;
 pub mod pack;
 pub mod report;
-pub mod cli;
-pub mod commands;
+pub mod source;

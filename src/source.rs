@@ -74,7 +74,8 @@ impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
         let text: Arc<str> = text.into();
         let mut line_starts = vec![0u32];
-        line_starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|offset| offset as u32 + 1));
+        line_starts
+            .extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|offset| offset as u32 + 1));
         SourceFile {
             name: name.into(),
             text,
@@ -135,5 +136,31 @@ mod tests {
         );
         assert_eq!(file.offset_of(1, 6), value_offset);
         assert_eq!(file.offset_of(2, 0), second_line);
+    }
+}
+
+/// miette counts the column of a span's start in bytes, so a value after a Chinese key would be
+/// shown at column 25 where an editor says 13. A source file gives miette its snippets with
+/// the column counted in characters, the same count the reports use.
+impl miette::SourceCode for SourceFile {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let contents =
+            self.text
+                .as_ref()
+                .read_span(span, context_lines_before, context_lines_after)?;
+        let column = self.line_column(span.offset()).column - 1;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            column,
+            contents.line_count(),
+        )))
     }
 }

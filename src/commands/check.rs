@@ -40,7 +40,9 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
     };
     let as_of = match &arguments.as_of {
         Some(text) => Some(parse_date(text).ok_or_else(|| {
-            GuifanError::Usage(format!("--as-of `{text}` is not a date (YYYY-MM-DD or YYYYMMDD)"))
+            GuifanError::Usage(format!(
+                "--as-of `{text}` is not a date (YYYY-MM-DD or YYYYMMDD)"
+            ))
         })?),
         None => None,
     };
@@ -89,7 +91,11 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
             .iter()
             .any(|finding| finding.severity >= threshold)
     });
-    Ok(if failing { Outcome::Findings } else { Outcome::Clean })
+    Ok(if failing {
+        Outcome::Findings
+    } else {
+        Outcome::Clean
+    })
 }
 
 /// The pack named by `--pack`, or the embedded national pack.
@@ -108,7 +114,11 @@ pub struct Checked {
 }
 
 /// Reads, parses and checks every input; files in parallel, then rules in parallel.
-pub fn check_inputs(pack: &Pack, inputs: &[Input], options: &CheckOptions) -> Result<Checked, GuifanError> {
+pub fn check_inputs(
+    pack: &Pack,
+    inputs: &[Input],
+    options: &CheckOptions,
+) -> Result<Checked, GuifanError> {
     let loaded: Vec<Result<(Arc<SourceFile>, Vec<Dossier>), GuifanError>> = inputs
         .par_iter()
         .map(|input| {
@@ -188,7 +198,10 @@ fn read_input(input: &Input) -> Result<SourceFile, GuifanError> {
             message: format!("not UTF-8 text (invalid byte at offset {offset})"),
         }
     })?;
-    let text = text.strip_prefix('\u{feff}').map(str::to_string).unwrap_or(text);
+    let text = text
+        .strip_prefix('\u{feff}')
+        .map(str::to_string)
+        .unwrap_or(text);
     Ok(SourceFile::new(name, text))
 }
 
@@ -207,7 +220,9 @@ pub fn collect_inputs(paths: &[String]) -> Result<Vec<Input>, GuifanError> {
             let walker = walkdir::WalkDir::new(&path)
                 .sort_by_file_name()
                 .into_iter()
-                .filter_entry(|entry| entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.'));
+                .filter_entry(|entry| {
+                    entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.')
+                });
             for entry in walker {
                 let entry = entry.map_err(|error| GuifanError::Read {
                     path: given.clone(),
@@ -239,7 +254,10 @@ pub fn collect_inputs(paths: &[String]) -> Result<Vec<Input>, GuifanError> {
 
 fn is_dossier_file(path: &Path) -> bool {
     matches!(
-        path.extension().and_then(|extension| extension.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        path.extension()
+            .and_then(|extension| extension.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
         Some("yaml" | "yml" | "json")
     )
 }

@@ -29,10 +29,13 @@ pub fn write_atomically(path: &Path, contents: &str) -> Result<(), GuifanError> 
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    let mut temporary = tempfile::NamedTempFile::new_in(&directory).map_err(|e| error(e.to_string()))?;
+    let mut temporary =
+        tempfile::NamedTempFile::new_in(&directory).map_err(|e| error(e.to_string()))?;
     temporary
         .write_all(contents.as_bytes())
         .map_err(|e| error(e.to_string()))?;
-    temporary.persist(path).map_err(|e| error(e.error.to_string()))?;
+    temporary
+        .persist(path)
+        .map_err(|e| error(e.error.to_string()))?;
     Ok(())
 }

@@ -131,15 +131,18 @@ mod tests {
         let entry = root.entry("事项名称").expect("key");
         assert_eq!(source.slice(entry.key_span), "\"事项名称\"");
         assert_eq!(entry.value.as_str(), Some("食品😀"));
-        assert_eq!(root.get("n").map(|node| &node.kind), Some(&NodeKind::Int(20)));
+        assert_eq!(
+            root.get("n").map(|node| &node.kind),
+            Some(&NodeKind::Int(20))
+        );
     }
 
     #[test]
     fn json_refuses_comments_and_duplicates() {
         let comment = parse_json(&SourceFile::new("a.json", "{\"a\": 1 // x\n}"));
         assert!(comment.is_err());
-        let duplicate = parse_json(&SourceFile::new("a.json", "{\"a\": 1, \"a\": 2}"))
-            .expect_err("duplicate");
+        let duplicate =
+            parse_json(&SourceFile::new("a.json", "{\"a\": 1, \"a\": 2}")).expect_err("duplicate");
         assert!(duplicate.message.contains("duplicate key `a`"));
         assert_eq!(duplicate.span, Span::new(9, 12));
     }

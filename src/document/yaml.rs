@@ -155,9 +155,9 @@ impl Builder<'_> {
                         entries,
                         ..
                     } => {
-                        let end = entries
-                            .last()
-                            .map_or(end_marker, |entry| entry.value.span.end().max(entry.key_span.end()));
+                        let end = entries.last().map_or(end_marker, |entry| {
+                            entry.value.span.end().max(entry.key_span.end())
+                        });
                         (
                             Node::new(NodeKind::Map(entries), Span::new(start, end.max(start))),
                             anchor,
@@ -165,8 +165,7 @@ impl Builder<'_> {
                     }
                 };
                 // a flow collection ends at its closing bracket
-                let node = if self.source.text[node.span.end()..]
-                    .starts_with([']', '}'])
+                let node = if self.source.text[node.span.end()..].starts_with([']', '}'])
                     && end_marker > node.span.end()
                 {
                     Node::new(node.kind, Span::new(node.span.start(), end_marker))
@@ -229,11 +228,13 @@ impl Builder<'_> {
                 },
                 _ => None,
             };
-            return resolved.map(|kind| Node::new(kind, span)).ok_or_else(|| SyntaxError {
-                message: format!("`{value}` cannot be read with the tag `{tag}`"),
-                span,
-                label: "unsupported or mismatched tag".to_string(),
-            });
+            return resolved
+                .map(|kind| Node::new(kind, span))
+                .ok_or_else(|| SyntaxError {
+                    message: format!("`{value}` cannot be read with the tag `{tag}`"),
+                    span,
+                    label: "unsupported or mismatched tag".to_string(),
+                });
         }
         if style != ScalarStyle::Plain {
             return Ok(Node::new(NodeKind::Str(value.as_ref().into()), span));
@@ -398,17 +399,26 @@ mod tests {
 
     #[test]
     fn core_schema_has_no_yaml_1_1_surprises() {
-        let documents = parse("a: NO\nb: on\nc: 2024-05-01\nd: 01\ne: 1.5\nf: ~\ng: true\n")
-            .expect("parses");
+        let documents =
+            parse("a: NO\nb: on\nc: 2024-05-01\nd: 01\ne: 1.5\nf: ~\ng: true\n").expect("parses");
         let root = &documents[0];
         assert_eq!(root.get("a").and_then(Node::as_str), Some("NO"));
         assert_eq!(root.get("b").and_then(Node::as_str), Some("on"));
         assert_eq!(root.get("c").and_then(Node::as_str), Some("2024-05-01"));
-        assert_eq!(root.get("d").map(|node| &node.kind), Some(&NodeKind::Int(1)));
+        assert_eq!(
+            root.get("d").map(|node| &node.kind),
+            Some(&NodeKind::Int(1))
+        );
         assert!(root.get("d").is_some_and(|node| node.plain));
-        assert_eq!(root.get("e").map(|node| &node.kind), Some(&NodeKind::Float(1.5)));
+        assert_eq!(
+            root.get("e").map(|node| &node.kind),
+            Some(&NodeKind::Float(1.5))
+        );
         assert_eq!(root.get("f").map(|node| &node.kind), Some(&NodeKind::Null));
-        assert_eq!(root.get("g").map(|node| &node.kind), Some(&NodeKind::Bool(true)));
+        assert_eq!(
+            root.get("g").map(|node| &node.kind),
+            Some(&NodeKind::Bool(true))
+        );
     }
 
     #[test]
@@ -424,8 +434,16 @@ mod tests {
     #[test]
     fn duplicate_keys_are_refused_with_both_places() {
         let error = parse("name: a\nname: b\n").expect_err("duplicate");
-        assert!(error.message.contains("duplicate key `name`"), "{}", error.message);
-        assert!(error.message.contains("line 1, column 1"), "{}", error.message);
+        assert!(
+            error.message.contains("duplicate key `name`"),
+            "{}",
+            error.message
+        );
+        assert!(
+            error.message.contains("line 1, column 1"),
+            "{}",
+            error.message
+        );
         assert_eq!(error.span, Span::new(8, 12));
     }
 
@@ -445,12 +463,20 @@ mod tests {
             text.push_str(&format!("a{level}: &a{level} [{row}]\n"));
         }
         let error = parse(&text).expect_err("bomb");
-        assert!(error.message.contains("aliases expand"), "{}", error.message);
+        assert!(
+            error.message.contains("aliases expand"),
+            "{}",
+            error.message
+        );
     }
 
     #[test]
     fn syntax_errors_carry_a_position() {
         let error = parse("a: [1, 2\nb: c\n").expect_err("unclosed");
-        assert!(error.message.starts_with("YAML syntax error"), "{}", error.message);
+        assert!(
+            error.message.starts_with("YAML syntax error"),
+            "{}",
+            error.message
+        );
     }
 }

@@ -19,9 +19,8 @@ pub struct Dossier {
 
 /// Reads the dossiers of a file; a syntax error stops the file (exit code 2).
 pub fn load_dossiers(file: &Arc<SourceFile>) -> Result<Vec<Dossier>, GuifanError> {
-    let documents = parse_documents(file, Syntax::for_name(&file.name)).map_err(|error| {
-        LocatedError::new(file, error.span, error.message, error.label, None)
-    })?;
+    let documents = parse_documents(file, Syntax::for_name(&file.name))
+        .map_err(|error| LocatedError::new(file, error.span, error.message, error.label, None))?;
     Ok(documents
         .into_iter()
         .enumerate()
@@ -130,7 +129,9 @@ fn node_at_mut<'a>(root: &'a mut Node, pointer: &str) -> Option<&'a mut Node> {
     for token in pointer.strip_prefix('/')?.split('/') {
         let token = token.replace("~1", "/").replace("~0", "~");
         current = match &mut current.kind {
-            NodeKind::Map(entries) => &mut entries.iter_mut().find(|entry| *entry.key == *token)?.value,
+            NodeKind::Map(entries) => {
+                &mut entries.iter_mut().find(|entry| *entry.key == *token)?.value
+            }
             NodeKind::Seq(items) => items.get_mut(token.parse::<usize>().ok()?)?,
             _ => return None,
         };
@@ -145,7 +146,10 @@ mod tests {
 
     #[test]
     fn chinese_keys_become_canonical_and_keep_their_spans() {
-        let source = SourceFile::new("d.yaml", "进驻事项:\n  - 事项名称: 食品经营许可\n    name: 重复\n");
+        let source = SourceFile::new(
+            "d.yaml",
+            "进驻事项:\n  - 事项名称: 食品经营许可\n    name: 重复\n",
+        );
         let mut root = parse_yaml(&source).expect("yaml").remove(0);
         let aliases: BTreeMap<String, String> = [("进驻事项", "items"), ("事项名称", "name")]
             .into_iter()

@@ -72,7 +72,12 @@ fn evaluate_value(expression: &Expression, scope: &Scope<'_, '_>) -> Result<Valu
     expression.program.execute(&context)
 }
 
-pub fn evaluate(pack: &Pack, dossier: &Dossier, options: &CheckOptions, findings: &mut Vec<Finding>) {
+pub fn evaluate(
+    pack: &Pack,
+    dossier: &Dossier,
+    options: &CheckOptions,
+    findings: &mut Vec<Finding>,
+) {
     let as_of_date = options
         .as_of
         .or_else(|| {
@@ -116,7 +121,10 @@ pub fn evaluate(pack: &Pack, dossier: &Dossier, options: &CheckOptions, findings
                 clause: None,
                 severity: Severity::Warning,
                 message,
-                label: options.lang.pick("判定日期", "the date judged by").to_string(),
+                label: options
+                    .lang
+                    .pick("判定日期", "the date judged by")
+                    .to_string(),
                 help: None,
             },
             "/dossier/submitted_on".to_string(),
@@ -127,7 +135,12 @@ pub fn evaluate(pack: &Pack, dossier: &Dossier, options: &CheckOptions, findings
     let mut variables: Vec<(String, Box<dyn Val>)> = Vec::with_capacity(pack.variables.len());
     let mut failed_variables: BTreeSet<&str> = BTreeSet::new();
     for variable in &pack.variables {
-        if variable.expression.variables.iter().any(|name| failed_variables.contains(name.as_str())) {
+        if variable
+            .expression
+            .variables
+            .iter()
+            .any(|name| failed_variables.contains(name.as_str()))
+        {
             failed_variables.insert(&variable.name);
             continue;
         }
@@ -145,8 +158,16 @@ pub fn evaluate(pack: &Pack, dossier: &Dossier, options: &CheckOptions, findings
             Err(error) => {
                 failed_variables.insert(&variable.name);
                 let message = match options.lang {
-                    Lang::Zh => format!("规则包变量 `{}` 无法求值：{}", variable.name, explain_error(&error, options.lang)),
-                    Lang::En => format!("the pack variable `{}` could not be evaluated: {}", variable.name, explain_error(&error, options.lang)),
+                    Lang::Zh => format!(
+                        "规则包变量 `{}` 无法求值：{}",
+                        variable.name,
+                        explain_error(&error, options.lang)
+                    ),
+                    Lang::En => format!(
+                        "the pack variable `{}` could not be evaluated: {}",
+                        variable.name,
+                        explain_error(&error, options.lang)
+                    ),
                 };
                 findings.push(finding_at(
                     dossier,
@@ -156,7 +177,10 @@ pub fn evaluate(pack: &Pack, dossier: &Dossier, options: &CheckOptions, findings
                         clause: None,
                         severity: Severity::Error,
                         message,
-                        label: options.lang.pick("无法求值", "could not be evaluated").to_string(),
+                        label: options
+                            .lang
+                            .pick("无法求值", "could not be evaluated")
+                            .to_string(),
                         help: None,
                     },
                     String::new(),
@@ -178,9 +202,7 @@ pub fn evaluate(pack: &Pack, dossier: &Dossier, options: &CheckOptions, findings
         .rules
         .par_iter()
         .filter(|rule| rule.in_force(as_of_date))
-        .filter(|rule| {
-            !rule_reads(rule).any(|name| failed_variables.contains(name))
-        })
+        .filter(|rule| !rule_reads(rule).any(|name| failed_variables.contains(name)))
         .flat_map_iter(|rule| context.run_rule(rule))
         .collect();
     findings.extend(rule_findings);
@@ -210,7 +232,11 @@ struct RuleContext<'a, 'v> {
 impl<'a, 'v> RuleContext<'a, 'v> {
     fn scope(&self, element: &Element<'a, 'v>) -> Scope<'a, 'v> {
         Scope {
-            bindings: element.bindings.iter().map(|(name, _, value, _)| (*name, *value)).collect(),
+            bindings: element
+                .bindings
+                .iter()
+                .map(|(name, _, value, _)| (*name, *value))
+                .collect(),
             variables: self.variables,
             sections: self.sections,
             doc: self.doc,
@@ -221,7 +247,13 @@ impl<'a, 'v> RuleContext<'a, 'v> {
     fn run_rule(&self, rule: &'a Rule) -> Vec<Finding> {
         let mut findings = Vec::new();
         let mut elements_found = Vec::new();
-        self.expand(&rule.for_each, Element { bindings: Vec::new() }, &mut elements_found);
+        self.expand(
+            &rule.for_each,
+            Element {
+                bindings: Vec::new(),
+            },
+            &mut elements_found,
+        );
         for element in elements_found {
             let scope = self.scope(&element);
             let element_path = element
@@ -234,11 +266,19 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                     Outcome::Holds => {}
                     Outcome::Fails => continue,
                     Outcome::NotBoolean(kind) => {
-                        findings.push(self.rule_error(rule, &element_path, not_boolean(kind, "when", self.options.lang)));
+                        findings.push(self.rule_error(
+                            rule,
+                            &element_path,
+                            not_boolean(kind, "when", self.options.lang),
+                        ));
                         continue;
                     }
                     Outcome::Error(error) => {
-                        findings.push(self.rule_error(rule, &element_path, explain_error(&error, self.options.lang)));
+                        findings.push(self.rule_error(
+                            rule,
+                            &element_path,
+                            explain_error(&error, self.options.lang),
+                        ));
                         continue;
                     }
                 }
@@ -246,32 +286,48 @@ impl<'a, 'v> RuleContext<'a, 'v> {
             match evaluate_bool(&rule.assertion, &scope) {
                 Outcome::Holds => {}
                 Outcome::Fails => findings.push(self.violation(rule, &scope, &element_path)),
-                Outcome::NotBoolean(kind) => {
-                    findings.push(self.rule_error(rule, &element_path, not_boolean(kind, "assert", self.options.lang)))
-                }
-                Outcome::Error(error) => {
-                    findings.push(self.rule_error(rule, &element_path, explain_error(&error, self.options.lang)))
-                }
+                Outcome::NotBoolean(kind) => findings.push(self.rule_error(
+                    rule,
+                    &element_path,
+                    not_boolean(kind, "assert", self.options.lang),
+                )),
+                Outcome::Error(error) => findings.push(self.rule_error(
+                    rule,
+                    &element_path,
+                    explain_error(&error, self.options.lang),
+                )),
             }
         }
         findings
     }
 
     /// Every element of the rule's `for_each`, outermost level first, in document order.
-    fn expand(&self, levels: &'a [Level], element: Element<'a, 'v>, out: &mut Vec<Element<'a, 'v>>) {
+    fn expand(
+        &self,
+        levels: &'a [Level],
+        element: Element<'a, 'v>,
+        out: &mut Vec<Element<'a, 'v>>,
+    ) {
         let Some((level, rest)) = levels.split_first() else {
             out.push(element);
             return;
         };
-        let (mut node, mut value, mut path): (&'a Node, &'a (dyn Val + 'v), String) = match &level.from_binding {
-            Some(name) => match element.bindings.iter().rev().find(|(bound, ..)| bound == name) {
-                Some((_, node, value, path)) => (*node, *value, path.clone()),
-                None => return,
-            },
-            None => (&self.dossier.root, self.doc, String::new()),
-        };
+        let (mut node, mut value, mut path): (&'a Node, &'a (dyn Val + 'v), String) =
+            match &level.from_binding {
+                Some(name) => match element
+                    .bindings
+                    .iter()
+                    .rev()
+                    .find(|(bound, ..)| bound == name)
+                {
+                    Some((_, node, value, path)) => (*node, *value, path.clone()),
+                    None => return,
+                },
+                None => (&self.dossier.root, self.doc, String::new()),
+            };
         for segment in &level.path {
-            let (Some(next_node), Some(next_value)) = (node.get(segment), child(value, segment)) else {
+            let (Some(next_node), Some(next_value)) = (node.get(segment), child(value, segment))
+            else {
                 return;
             };
             node = next_node;
@@ -286,7 +342,12 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                 };
                 for (position, (item, item_value)) in items.iter().zip(values.iter()).enumerate() {
                     let mut bindings = element.bindings.clone();
-                    bindings.push((&level.binding, item, item_value.as_ref(), format!("{path}/{position}")));
+                    bindings.push((
+                        &level.binding,
+                        item,
+                        item_value.as_ref(),
+                        format!("{path}/{position}"),
+                    ));
                     self.expand(rest, Element { bindings }, out);
                 }
             }
@@ -397,7 +458,9 @@ fn explain_error(error: &ExecutionError, lang: Lang) -> String {
         (ExecutionError::NoSuchKey(key), Lang::Zh) => format!("缺少字段 `{key}`"),
         (ExecutionError::NoSuchKey(key), Lang::En) => format!("no field `{key}`"),
         (ExecutionError::UndeclaredReference(name), Lang::Zh) => format!("申报材料中没有 `{name}`"),
-        (ExecutionError::UndeclaredReference(name), Lang::En) => format!("the dossier has no `{name}`"),
+        (ExecutionError::UndeclaredReference(name), Lang::En) => {
+            format!("the dossier has no `{name}`")
+        }
         (other, _) => other.to_string(),
     }
 }

@@ -29,8 +29,18 @@ pub const CUSTOM_FUNCTIONS: &[&str] = &["date", "matches", "uscc_valid"];
 fn build_environment() -> Env {
     let mut env = Env::stdlib();
     let declared = [
-        env.add_overload("date", "date_string", vec![types::STRING_TYPE], date_function),
-        env.add_overload("date", "date_timestamp", vec![types::TIMESTAMP_TYPE], date_function),
+        env.add_overload(
+            "date",
+            "date_string",
+            vec![types::STRING_TYPE],
+            date_function,
+        ),
+        env.add_overload(
+            "date",
+            "date_timestamp",
+            vec![types::TIMESTAMP_TYPE],
+            date_function,
+        ),
         env.add_overload(
             "matches",
             "guifan_matches_string",
@@ -44,7 +54,12 @@ fn build_environment() -> Env {
             vec![types::STRING_TYPE],
             matches_function,
         ),
-        env.add_overload("uscc_valid", "uscc_valid_string", vec![types::STRING_TYPE], uscc_function),
+        env.add_overload(
+            "uscc_valid",
+            "uscc_valid_string",
+            vec![types::STRING_TYPE],
+            uscc_function,
+        ),
     ];
     for declaration in declared {
         if let Err(error) = declaration {
@@ -67,7 +82,10 @@ fn string_argument<'a, 'b, 'v>(
 }
 
 fn date_function<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
-    if let Some(timestamp) = args.first().and_then(|value| value.downcast_ref::<CelTimestamp>()) {
+    if let Some(timestamp) = args
+        .first()
+        .and_then(|value| value.downcast_ref::<CelTimestamp>())
+    {
         return Ok(CowVal::owned(CelTimestamp::from(*timestamp.inner())));
     }
     let text = string_argument(&args, 0, "date")?;
@@ -117,7 +135,10 @@ fn matches_function<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>,
     let text = string_argument(&args, 0, "matches")?;
     let pattern = string_argument(&args, 1, "matches")?;
     let compiled = cached_regex(pattern).map_err(|error| {
-        ExecutionError::function_error("matches", format!("'{pattern}' is not a valid regex: {error}"))
+        ExecutionError::function_error(
+            "matches",
+            format!("'{pattern}' is not a valid regex: {error}"),
+        )
     })?;
     Ok(CowVal::owned(CelBool::from(compiled.is_match(text))))
 }
@@ -131,7 +152,9 @@ fn uscc_function<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Ex
 /// character over the first 17 with weights 3^i mod 31.
 pub fn uscc_is_valid(code: &str) -> bool {
     const CHARSET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-    const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    const WEIGHTS: [u32; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
     let bytes = code.as_bytes();
     if bytes.len() != 18 {
         return false;
@@ -143,7 +166,11 @@ pub fn uscc_is_valid(code: &str) -> bool {
             None => return false,
         }
     }
-    let sum: u32 = values[..17].iter().zip(WEIGHTS).map(|(value, weight)| value * weight).sum();
+    let sum: u32 = values[..17]
+        .iter()
+        .zip(WEIGHTS)
+        .map(|(value, weight)| value * weight)
+        .sum();
     let check = (31 - sum % 31) % 31;
     values[17] == check
 }
@@ -161,16 +188,28 @@ mod tests {
 
     #[test]
     fn dates_compare_across_both_notations() {
-        assert_eq!(evaluate("date('2026-05-01') == date('20260501')"), Ok(Value::Bool(true)));
-        assert_eq!(evaluate("date('20260430') < date('2026-05-01')"), Ok(Value::Bool(true)));
+        assert_eq!(
+            evaluate("date('2026-05-01') == date('20260501')"),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            evaluate("date('20260430') < date('2026-05-01')"),
+            Ok(Value::Bool(true))
+        );
         let error = evaluate("date('2026-13-01')").expect_err("bad date");
         assert!(error.to_string().contains("not a date"), "{error}");
     }
 
     #[test]
     fn matches_works_as_function_and_method() {
-        assert_eq!(evaluate("'01'.matches('^[0-9]{2}$')"), Ok(Value::Bool(true)));
-        assert_eq!(evaluate("matches('1', '^[0-9]{2}$')"), Ok(Value::Bool(false)));
+        assert_eq!(
+            evaluate("'01'.matches('^[0-9]{2}$')"),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            evaluate("matches('1', '^[0-9]{2}$')"),
+            Ok(Value::Bool(false))
+        );
         assert!(evaluate("'a'.matches('(')").is_err());
     }
 
@@ -181,6 +220,9 @@ mod tests {
         assert!(!uscc_is_valid("91350100M000100Y44"));
         assert!(!uscc_is_valid("91350100M000100Y4"));
         assert!(!uscc_is_valid("91350100M000100I43"));
-        assert_eq!(evaluate("uscc_valid('91350100M000100Y43')"), Ok(Value::Bool(true)));
+        assert_eq!(
+            evaluate("uscc_valid('91350100M000100Y43')"),
+            Ok(Value::Bool(true))
+        );
     }
 }

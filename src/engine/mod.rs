@@ -6,8 +6,8 @@
 //! pack variables computed once → every rule in force evaluated (in parallel across rules),
 //! per element of its `for_each`, guard before assertion.
 
-pub mod functions;
 mod evaluate;
+pub mod functions;
 mod structure;
 mod values;
 
@@ -76,7 +76,10 @@ pub fn check_dossier(pack: &Pack, mut dossier: Dossier, options: &CheckOptions) 
         ));
     }
     structure::validate(pack, &mut dossier, options.lang, &mut findings);
-    if findings.iter().any(|finding| finding.severity == Severity::Error) {
+    if findings
+        .iter()
+        .any(|finding| finding.severity == Severity::Error)
+    {
         return findings;
     }
     evaluate::evaluate(pack, &dossier, options, &mut findings);
@@ -97,7 +100,12 @@ pub(crate) struct FindingText<'a> {
 
 /// Places a finding at a JSON Pointer: the node, or the object that should hold the missing
 /// field (labelled with the field's name).
-pub(crate) fn finding_at(dossier: &Dossier, text: FindingText<'_>, path: String, lang: Lang) -> Finding {
+pub(crate) fn finding_at(
+    dossier: &Dossier,
+    text: FindingText<'_>,
+    path: String,
+    lang: Lang,
+) -> Finding {
     let location = dossier.root.locate(&path);
     let label = match &location.missing {
         Some(missing) => match lang {
@@ -113,7 +121,12 @@ pub(crate) fn finding_at(dossier: &Dossier, text: FindingText<'_>, path: String,
     finding
 }
 
-pub(crate) fn finding_at_span(dossier: &Dossier, text: FindingText<'_>, path: String, span: Span) -> Finding {
+pub(crate) fn finding_at_span(
+    dossier: &Dossier,
+    text: FindingText<'_>,
+    path: String,
+    span: Span,
+) -> Finding {
     Finding {
         rule: text.rule.to_string(),
         failed_rule: text.failed_rule,

@@ -6,8 +6,8 @@ use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::JsonType;
 
 use super::{finding_at, finding_at_span, FindingText, Lang};
-use crate::dossier::{read_as_written, Dossier};
 use crate::document::escape_pointer_token;
+use crate::dossier::{read_as_written, Dossier};
 use crate::finding::{Finding, Severity, STRUCTURE_RULE};
 use crate::pack::{suggest, Pack};
 
@@ -38,7 +38,9 @@ pub fn validate(pack: &Pack, dossier: &mut Dossier, lang: Lang, findings: &mut V
             .collect::<Vec<_>>();
         let mut changed = false;
         for problem in &problems {
-            if wants_string(&problem.kind) && read_as_written(&mut dossier.root, &problem.path, &dossier.file) {
+            if wants_string(&problem.kind)
+                && read_as_written(&mut dossier.root, &problem.path, &dossier.file)
+            {
                 changed = true;
             }
         }
@@ -56,12 +58,18 @@ pub fn validate(pack: &Pack, dossier: &mut Dossier, lang: Lang, findings: &mut V
 /// The schema wants a string here, directly or in one branch of an `anyOf`/`oneOf`.
 fn wants_string(kind: &ValidationErrorKind) -> bool {
     match kind {
-        ValidationErrorKind::Type { kind: TypeKind::Single(single) } => *single == JsonType::String,
-        ValidationErrorKind::Type { kind: TypeKind::Multiple(set) } => set.contains(JsonType::String),
-        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => context
-            .iter()
-            .flatten()
-            .any(|error| wants_string(error.kind())),
+        ValidationErrorKind::Type {
+            kind: TypeKind::Single(single),
+        } => *single == JsonType::String,
+        ValidationErrorKind::Type {
+            kind: TypeKind::Multiple(set),
+        } => set.contains(JsonType::String),
+        ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } => {
+            context
+                .iter()
+                .flatten()
+                .any(|error| wants_string(error.kind()))
+        }
         _ => false,
     }
 }
@@ -96,7 +104,13 @@ fn structure_text(message: String, label: String, help: Option<String>) -> Findi
     }
 }
 
-fn report(dossier: &Dossier, problem: Problem, lang: Lang, known: &[&str], findings: &mut Vec<Finding>) {
+fn report(
+    dossier: &Dossier,
+    problem: Problem,
+    lang: Lang,
+    known: &[&str],
+    findings: &mut Vec<Finding>,
+) {
     let path = problem.path;
     match problem.kind {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
@@ -105,7 +119,11 @@ fn report(dossier: &Dossier, problem: Problem, lang: Lang, known: &[&str], findi
                     .root
                     .locate(&path)
                     .exact
-                    .then(|| node_at(&dossier.root, &path).and_then(|node| node.entry(&key)).map(|entry| entry.key_span))
+                    .then(|| {
+                        node_at(&dossier.root, &path)
+                            .and_then(|node| node.entry(&key))
+                            .map(|entry| entry.key_span)
+                    })
                     .flatten();
                 let help = suggest(&key, known);
                 let help = help.split_once('?').map(|(first, _)| format!("{first}?"));
@@ -123,29 +141,52 @@ fn report(dossier: &Dossier, problem: Problem, lang: Lang, known: &[&str], findi
             }
         }
         ValidationErrorKind::Required { property } => {
-            let name = property.as_str().map(str::to_string).unwrap_or_else(|| property.to_string());
+            let name = property
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| property.to_string());
             let message = match lang {
                 Lang::Zh => format!("缺少必填字段 `{name}`"),
                 Lang::En => format!("the required field `{name}` is missing"),
             };
             let child = format!("{path}/{}", escape_pointer_token(&name));
-            findings.push(finding_at(dossier, structure_text(message, String::new(), None), child, lang));
+            findings.push(finding_at(
+                dossier,
+                structure_text(message, String::new(), None),
+                child,
+                lang,
+            ));
         }
         kind => {
             let message = match (&kind, lang) {
                 (ValidationErrorKind::Enum { options }, Lang::Zh) => {
                     format!("取值不在允许范围内，应为其中之一：{}", list(options))
                 }
-                (ValidationErrorKind::Pattern { pattern }, Lang::Zh) => format!("格式不符：应匹配 {pattern}"),
-                (ValidationErrorKind::Type { kind }, Lang::Zh) => format!("类型不符：应为 {}", type_words(kind)),
-                (ValidationErrorKind::Enum { options }, Lang::En) => format!("the value must be one of {}", list(options)),
-                (ValidationErrorKind::Pattern { pattern }, Lang::En) => format!("the value must match {pattern}"),
-                (ValidationErrorKind::Type { kind }, Lang::En) => format!("the value must be {}", type_words(kind)),
+                (ValidationErrorKind::Pattern { pattern }, Lang::Zh) => {
+                    format!("格式不符：应匹配 {pattern}")
+                }
+                (ValidationErrorKind::Type { kind }, Lang::Zh) => {
+                    format!("类型不符：应为 {}", type_words(kind))
+                }
+                (ValidationErrorKind::Enum { options }, Lang::En) => {
+                    format!("the value must be one of {}", list(options))
+                }
+                (ValidationErrorKind::Pattern { pattern }, Lang::En) => {
+                    format!("the value must match {pattern}")
+                }
+                (ValidationErrorKind::Type { kind }, Lang::En) => {
+                    format!("the value must be {}", type_words(kind))
+                }
                 (_, Lang::Zh) => format!("结构不符：{}", problem.text),
                 (_, Lang::En) => problem.text.clone(),
             };
             let label = problem.text.clone();
-            findings.push(finding_at(dossier, structure_text(message, label, None), path, lang));
+            findings.push(finding_at(
+                dossier,
+                structure_text(message, label, None),
+                path,
+                lang,
+            ));
         }
     }
 }
@@ -167,11 +208,18 @@ fn list(options: &serde_json::Value) -> String {
 fn type_words(kind: &TypeKind) -> String {
     match kind {
         TypeKind::Single(single) => single.to_string(),
-        TypeKind::Multiple(set) => set.iter().map(|kind| kind.to_string()).collect::<Vec<_>>().join(" | "),
+        TypeKind::Multiple(set) => set
+            .iter()
+            .map(|kind| kind.to_string())
+            .collect::<Vec<_>>()
+            .join(" | "),
     }
 }
 
-fn node_at<'a>(root: &'a crate::document::Node, pointer: &str) -> Option<&'a crate::document::Node> {
+fn node_at<'a>(
+    root: &'a crate::document::Node,
+    pointer: &str,
+) -> Option<&'a crate::document::Node> {
     let mut current = root;
     if pointer.is_empty() {
         return Some(current);

@@ -4,7 +4,9 @@
 
 use std::collections::HashMap;
 
-use cel::common::types::{CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString};
+use cel::common::types::{
+    CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString,
+};
 use cel::common::value::Val;
 
 use crate::document::{Node, NodeKind};
@@ -18,7 +20,9 @@ pub fn to_value(node: &Node) -> Value<'_> {
         NodeKind::Int(value) => Box::new(CelInt::from(*value)),
         NodeKind::Float(value) => Box::new(CelDouble::from(*value)),
         NodeKind::Str(text) => Box::new(CelString::from(&**text)),
-        NodeKind::Seq(items) => Box::new(CelList::from(items.iter().map(to_value).collect::<Vec<_>>())),
+        NodeKind::Seq(items) => Box::new(CelList::from(
+            items.iter().map(to_value).collect::<Vec<_>>(),
+        )),
         NodeKind::Map(entries) => {
             let mut map: HashMap<CelMapKey<'_>, Value<'_>> = HashMap::with_capacity(entries.len());
             for entry in entries {

@@ -135,7 +135,10 @@ impl FieldError {
 }
 
 /// Deserializes `T` from a node of `source`.
-pub fn from_node<'a, T: Deserialize<'a>>(source: &'a SourceFile, node: &'a Node) -> Result<T, FieldError> {
+pub fn from_node<'a, T: Deserialize<'a>>(
+    source: &'a SourceFile,
+    node: &'a Node,
+) -> Result<T, FieldError> {
     T::deserialize(NodeDeserializer { source, node }).map_err(|error| error.at(node.span))
 }
 
@@ -315,7 +318,10 @@ impl<'de> MapAccess<'de> for NodeMap<'de> {
             .map_err(|error: FieldError| error.at(entry.key_span))
     }
 
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, FieldError> {
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, FieldError> {
         let node = self
             .value_next
             .take()
@@ -346,7 +352,10 @@ impl<'de> MapAccess<'de> for SpannedMap<'de> {
         }
     }
 
-    fn next_value_seed<V: DeserializeSeed<'de>>(&mut self, seed: V) -> Result<V::Value, FieldError> {
+    fn next_value_seed<V: DeserializeSeed<'de>>(
+        &mut self,
+        seed: V,
+    ) -> Result<V::Value, FieldError> {
         let span = self.deserializer.node.span;
         self.state += 1;
         match self.state {
@@ -393,14 +402,21 @@ mod tests {
         let error = sample.expect_err("unknown key");
         assert_eq!(error.message, "unknown key `versoin`");
         assert_eq!(source.slice(error.span.expect("span")), "versoin");
-        assert!(error.help.expect("help").starts_with("did you mean `version`?"));
+        assert!(error
+            .help
+            .expect("help")
+            .starts_with("did you mean `version`?"));
     }
 
     #[test]
     fn missing_fields_point_at_the_mapping() {
         let (_, sample) = load("id: a\n");
         let error = sample.expect_err("missing");
-        assert!(error.message.contains("missing field `version`"), "{}", error.message);
+        assert!(
+            error.message.contains("missing field `version`"),
+            "{}",
+            error.message
+        );
         assert!(error.span.is_some());
     }
 }

@@ -11,7 +11,6 @@ use regex::Regex;
 
 use super::de::{from_node, suggest, Spanned};
 use super::spec::{ClauseSpec, Coverage, Force, ManifestSpec, RuleSpec, TextSpec, VariableSpec};
-use crate::finding::Severity;
 use super::{
     Clause, Expression, Level, Localized, Manifest, Origin, Pack, Rule, Target, Template,
     TemplatePart, Variable,
@@ -19,6 +18,7 @@ use super::{
 use crate::document::{parse_documents, Node, NodeKind, Syntax};
 use crate::engine::functions::{cached_regex, environment, parse_date};
 use crate::error::{GuifanError, LocatedError};
+use crate::finding::Severity;
 use crate::source::{SourceFile, Span};
 
 /// Names every rule can read besides its bindings and the pack's variables.
@@ -26,8 +26,14 @@ pub const BUILTIN_NAMES: &[&str] = &["doc", "as_of"];
 
 /// Where a pack's files come from.
 pub enum PackFiles {
-    Directory { root: PathBuf, display: String },
-    Embedded { directory: &'static Dir<'static>, display: String },
+    Directory {
+        root: PathBuf,
+        display: String,
+    },
+    Embedded {
+        directory: &'static Dir<'static>,
+        display: String,
+    },
 }
 
 impl PackFiles {
@@ -98,8 +104,15 @@ struct ParsedFile {
 struct Problems(Vec<LocatedError>);
 
 impl Problems {
-    fn add(&mut self, file: &SourceFile, span: Span, message: impl Into<String>, label: impl Into<String>) {
-        self.0.push(LocatedError::new(file, span, message, label, None));
+    fn add(
+        &mut self,
+        file: &SourceFile,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) {
+        self.0
+            .push(LocatedError::new(file, span, message, label, None));
     }
 
     fn add_with_help(
@@ -110,7 +123,8 @@ impl Problems {
         label: impl Into<String>,
         help: String,
     ) {
-        self.0.push(LocatedError::new(file, span, message, label, Some(help)));
+        self.0
+            .push(LocatedError::new(file, span, message, label, Some(help)));
     }
 
     fn field(&mut self, file: &SourceFile, fallback: Span, error: super::de::FieldError) {
@@ -120,20 +134,35 @@ impl Problems {
         } else {
             "here"
         };
-        self.0
-            .push(LocatedError::new(file, span, error.message, label, error.help));
+        self.0.push(LocatedError::new(
+            file,
+            span,
+            error.message,
+            label,
+            error.help,
+        ));
     }
 }
 
-const MANIFEST_KEYS: &[&str] = &["pack", "schema", "include", "clauses", "aliases", "variables", "rules"];
+const MANIFEST_KEYS: &[&str] = &[
+    "pack",
+    "schema",
+    "include",
+    "clauses",
+    "aliases",
+    "variables",
+    "rules",
+];
 const CONTENT_KEYS: &[&str] = &["clauses", "aliases", "variables", "rules"];
 
 fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pack, GuifanError> {
     let mut problems = Problems::default();
-    let manifest_file = files.read(manifest_name).map_err(|message| GuifanError::Read {
-        path: format!("{}/{manifest_name}", files.display()),
-        message,
-    })?;
+    let manifest_file = files
+        .read(manifest_name)
+        .map_err(|message| GuifanError::Read {
+            path: format!("{}/{manifest_name}", files.display()),
+            message,
+        })?;
     let mut parsed = Vec::new();
     let manifest_root = parse_file(&manifest_file, &mut problems);
     let mut manifest_spec: Option<ManifestSpec> = None;
@@ -157,7 +186,12 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
                 "include" => {
                     for item in entry.value.as_items().unwrap_or_default() {
                         let Some(path) = item.as_str() else {
-                            problems.add(&manifest_file, item.span, "an include is a file name", "here");
+                            problems.add(
+                                &manifest_file,
+                                item.span,
+                                "an include is a file name",
+                                "here",
+                            );
                             continue;
                         };
                         match files.read(path) {
@@ -176,7 +210,12 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
                         }
                     }
                     if entry.value.as_items().is_none() {
-                        problems.add(&manifest_file, entry.value.span, "`include` is a list of file names", "here");
+                        problems.add(
+                            &manifest_file,
+                            entry.value.span,
+                            "`include` is a list of file names",
+                            "here",
+                        );
                     }
                 }
                 "clauses" | "aliases" | "variables" | "rules" => {}
@@ -208,7 +247,8 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         );
     }
 
-    let manifest = manifest_spec.and_then(|spec| build_manifest(&manifest_file, spec, &mut problems));
+    let manifest =
+        manifest_spec.and_then(|spec| build_manifest(&manifest_file, spec, &mut problems));
 
     // the schema: needed before aliases (their targets) and rules (the dossier's sections)
     let mut schema_json = serde_json::Value::Null;
@@ -231,7 +271,12 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
                             ),
                         }
                     }
-                    Ok(_) => problems.add(&file, Span::default(), "the schema file must hold one document", "here"),
+                    Ok(_) => problems.add(
+                        &file,
+                        Span::default(),
+                        "the schema file must hold one document",
+                        "here",
+                    ),
                     Err(error) => problems.add(&file, error.span, error.message, error.label),
                 }
                 schema_file = Some(file);
@@ -286,9 +331,15 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         });
     }
     let (Some(manifest), Some(validator)) = (manifest, validator) else {
-        return Err(GuifanError::Usage(format!("the pack {} is incomplete", files.display())));
+        return Err(GuifanError::Usage(format!(
+            "the pack {} is incomplete",
+            files.display()
+        )));
     };
-    let mut pack_files: Vec<Arc<SourceFile>> = parsed.iter().map(|parsed| Arc::clone(&parsed.file)).collect();
+    let mut pack_files: Vec<Arc<SourceFile>> = parsed
+        .iter()
+        .map(|parsed| Arc::clone(&parsed.file))
+        .collect();
     pack_files.extend(schema_file);
     Ok(Pack {
         manifest,
@@ -306,12 +357,22 @@ fn parse_file(file: &Arc<SourceFile>, problems: &mut Problems) -> Option<Node> {
     match parse_documents(file, Syntax::for_name(&file.name)) {
         Ok(mut documents) => {
             if documents.len() != 1 {
-                problems.add(file, Span::default(), "a pack file holds exactly one YAML document", "here");
+                problems.add(
+                    file,
+                    Span::default(),
+                    "a pack file holds exactly one YAML document",
+                    "here",
+                );
                 return None;
             }
             let root = documents.remove(0);
             if !matches!(root.kind, NodeKind::Map(_)) {
-                problems.add(file, root.span, "a pack file is a mapping", "a mapping was expected");
+                problems.add(
+                    file,
+                    root.span,
+                    "a pack file is a mapping",
+                    "a mapping was expected",
+                );
                 return None;
             }
             Some(root)
@@ -337,14 +398,21 @@ fn check_keys(file: &SourceFile, root: &Node, allowed: &[&str], problems: &mut P
     }
 }
 
-fn build_manifest(file: &SourceFile, spec: ManifestSpec, problems: &mut Problems) -> Option<Manifest> {
+fn build_manifest(
+    file: &SourceFile,
+    spec: ManifestSpec,
+    problems: &mut Problems,
+) -> Option<Manifest> {
     static PACK_ID: LazyLock<Regex> =
         LazyLock::new(|| Regex::new(r"^[a-z0-9]+([.-][a-z0-9]+)*$").expect("valid pattern"));
     if !PACK_ID.is_match(&spec.id) {
         problems.add(
             file,
             spec.id.span,
-            format!("the pack id `{}` must be lowercase words joined by `.` or `-`", spec.id.value),
+            format!(
+                "the pack id `{}` must be lowercase words joined by `.` or `-`",
+                spec.id.value
+            ),
             "pack id",
         );
     }
@@ -352,7 +420,10 @@ fn build_manifest(file: &SourceFile, spec: ManifestSpec, problems: &mut Problems
         problems.add(
             file,
             spec.version.span,
-            format!("`{}` is not a semantic version: {error}", spec.version.value),
+            format!(
+                "`{}` is not a semantic version: {error}",
+                spec.version.value
+            ),
             "e.g. 1.0.0",
         );
     }
@@ -372,7 +443,11 @@ fn build_manifest(file: &SourceFile, spec: ManifestSpec, problems: &mut Problems
     })
 }
 
-fn date_field(file: &SourceFile, value: &Spanned<String>, problems: &mut Problems) -> Option<chrono::NaiveDate> {
+fn date_field(
+    file: &SourceFile,
+    value: &Spanned<String>,
+    problems: &mut Problems,
+) -> Option<chrono::NaiveDate> {
     let date = parse_date(value);
     if date.is_none() {
         problems.add(
@@ -436,7 +511,12 @@ impl Loader {
     fn section(&mut self, phase: &str, file: &Arc<SourceFile>, node: &Node) {
         if phase == "aliases" {
             let Some(entries) = node.as_entries() else {
-                self.problems.add(file, node.span, "`aliases` maps a key as written to its canonical key", "a mapping was expected");
+                self.problems.add(
+                    file,
+                    node.span,
+                    "`aliases` maps a key as written to its canonical key",
+                    "a mapping was expected",
+                );
                 return;
             };
             for entry in entries {
@@ -445,7 +525,12 @@ impl Loader {
             return;
         }
         let Some(items) = node.as_items() else {
-            self.problems.add(file, node.span, format!("`{phase}` is a list"), "a list was expected");
+            self.problems.add(
+                file,
+                node.span,
+                format!("`{phase}` is a list"),
+                "a list was expected",
+            );
             return;
         };
         for item in items {
@@ -468,24 +553,37 @@ impl Loader {
 
     fn alias(&mut self, file: &Arc<SourceFile>, entry: &crate::document::Entry) {
         let Some(target) = entry.value.as_str() else {
-            self.problems.add(file, entry.value.span, "an alias maps to a canonical key", "a key name was expected");
+            self.problems.add(
+                file,
+                entry.value.span,
+                "an alias maps to a canonical key",
+                "a key name was expected",
+            );
             return;
         };
         if self.schema_properties.contains(&*entry.key) {
             self.problems.add(
                 file,
                 entry.key_span,
-                format!("`{}` is itself a key of the schema and cannot be an alias", entry.key),
+                format!(
+                    "`{}` is itself a key of the schema and cannot be an alias",
+                    entry.key
+                ),
                 "canonical key",
             );
         } else if !self.schema_properties.contains(target) {
             let known: Vec<&str> = self.schema_properties.iter().map(String::as_str).collect();
             let closest = suggest(target, &known);
-            let help = closest.split_once('?').map(|(first, _)| format!("{first}?"));
+            let help = closest
+                .split_once('?')
+                .map(|(first, _)| format!("{first}?"));
             self.problems.0.push(LocatedError::new(
                 file,
                 entry.value.span,
-                format!("the alias `{}` points to `{target}`, which the schema does not declare", entry.key),
+                format!(
+                    "the alias `{}` points to `{target}`, which the schema does not declare",
+                    entry.key
+                ),
                 "unknown key",
                 help,
             ));
@@ -494,18 +592,27 @@ impl Loader {
                 self.problems.add(
                     file,
                     entry.key_span,
-                    format!("the alias `{}` is declared twice (`{previous}` and `{target}`)", entry.key),
+                    format!(
+                        "the alias `{}` is declared twice (`{previous}` and `{target}`)",
+                        entry.key
+                    ),
                     "second declaration",
                 );
             }
         } else {
-            self.aliases.insert(entry.key.to_string(), target.to_string());
+            self.aliases
+                .insert(entry.key.to_string(), target.to_string());
         }
     }
 
     fn clause(&mut self, file: &Arc<SourceFile>, spec: ClauseSpec) {
         if !CLAUSE_NUMBER.is_match(&spec.number) {
-            self.problems.add(file, spec.number.span, format!("`{}` is not a clause number", spec.number.value), "e.g. 5.2.1.1");
+            self.problems.add(
+                file,
+                spec.number.span,
+                format!("`{}` is not a clause number", spec.number.value),
+                "e.g. 5.2.1.1",
+            );
             return;
         }
         if let Some((first_file, first_span)) = self.clause_spans.get(&spec.number.value) {
@@ -521,16 +628,23 @@ impl Loader {
             );
             return;
         }
-        if *spec.coverage == Coverage::Informative && spec.reason.as_deref().is_none_or(str::is_empty) {
+        if *spec.coverage == Coverage::Informative
+            && spec.reason.as_deref().is_none_or(str::is_empty)
+        {
             self.problems.add(
                 file,
                 spec.coverage.span,
-                format!("clause {} is informative but gives no `reason`", spec.number.value),
+                format!(
+                    "clause {} is informative but gives no `reason`",
+                    spec.number.value
+                ),
                 "say why it cannot be checked",
             );
         }
-        self.clause_spans
-            .insert(spec.number.value.clone(), (Arc::clone(file), spec.number.span));
+        self.clause_spans.insert(
+            spec.number.value.clone(),
+            (Arc::clone(file), spec.number.span),
+        );
         self.clauses.push(Clause {
             number: spec.number.value,
             force: spec.force,
@@ -543,11 +657,24 @@ impl Loader {
     fn variable(&mut self, file: &Arc<SourceFile>, node: &Node, spec: VariableSpec) {
         let name = spec.name.value.clone();
         if !IDENTIFIER.is_match(&name) {
-            self.problems.add(file, spec.name.span, format!("`{name}` is not a CEL identifier"), "variable name");
+            self.problems.add(
+                file,
+                spec.name.span,
+                format!("`{name}` is not a CEL identifier"),
+                "variable name",
+            );
             return;
         }
-        if self.sections.contains(&name) || BUILTIN_NAMES.contains(&name.as_str()) || self.variables.iter().any(|variable| variable.name == name) {
-            self.problems.add(file, spec.name.span, format!("the variable `{name}` is already a name"), "choose another name");
+        if self.sections.contains(&name)
+            || BUILTIN_NAMES.contains(&name.as_str())
+            || self.variables.iter().any(|variable| variable.name == name)
+        {
+            self.problems.add(
+                file,
+                spec.name.span,
+                format!("the variable `{name}` is already a name"),
+                "choose another name",
+            );
             return;
         }
         let known = self.known_names(&[]);
@@ -576,39 +703,69 @@ impl Loader {
             self.problems.add(
                 file,
                 spec.id.span,
-                format!("the rule id `{}` must be lowercase words joined by `-`", spec.id.value),
+                format!(
+                    "the rule id `{}` must be lowercase words joined by `-`",
+                    spec.id.value
+                ),
                 "names the violation, e.g. item-legal-basis-missing",
             );
         }
         if CLAUSE_NUMBER.is_match(&spec.id) {
-            self.problems.add(file, spec.id.span, "a rule id names the violation, never a clause number", "rule id");
-        }
-        if let Some(previous) = self.rules.iter().find(|rule| rule.id == spec.id.value) {
-            let first = previous.origin.file.line_column(previous.origin.span.start());
             self.problems.add(
                 file,
                 spec.id.span,
-                format!("the rule id `{}` is used twice (first in {} at line {})", spec.id.value, previous.origin.file.name, first.line),
+                "a rule id names the violation, never a clause number",
+                "rule id",
+            );
+        }
+        if let Some(previous) = self.rules.iter().find(|rule| rule.id == spec.id.value) {
+            let first = previous
+                .origin
+                .file
+                .line_column(previous.origin.span.start());
+            self.problems.add(
+                file,
+                spec.id.span,
+                format!(
+                    "the rule id `{}` is used twice (first in {} at line {})",
+                    spec.id.value, previous.origin.file.name, first.line
+                ),
                 "ids are unique",
             );
         }
         if spec.clauses.is_empty() {
-            self.problems.add(file, spec.clauses.span, "a rule cites at least one clause", "empty");
+            self.problems.add(
+                file,
+                spec.clauses.span,
+                "a rule cites at least one clause",
+                "empty",
+            );
         }
         let mut first_force = None;
         for number in spec.clauses.iter() {
-            match self.clauses.iter().find(|clause| clause.number == number.value) {
+            match self
+                .clauses
+                .iter()
+                .find(|clause| clause.number == number.value)
+            {
                 Some(clause) => {
                     first_force.get_or_insert(clause.force);
                 }
                 None => {
-                    let known: Vec<&str> = self.clauses.iter().map(|clause| clause.number.as_str()).collect();
+                    let known: Vec<&str> = self
+                        .clauses
+                        .iter()
+                        .map(|clause| clause.number.as_str())
+                        .collect();
                     let help = suggest(&number.value, &known);
                     let help = help.split_once('?').map(|(first, _)| format!("{first}?"));
                     self.problems.0.push(LocatedError::new(
                         file,
                         number.span,
-                        format!("rule `{}` cites clause {}, which the pack does not list", spec.id.value, number.value),
+                        format!(
+                            "rule `{}` cites clause {}, which the pack does not list",
+                            spec.id.value, number.value
+                        ),
                         "unknown clause",
                         help,
                     ));
@@ -631,15 +788,24 @@ impl Loader {
             .as_ref()
             .and_then(|when| self.compile(file, node.get("when"), when, &known));
         let assertion = self.compile(file, node.get("assert"), &spec.assertion, &known);
-        let target = spec.target.as_ref().and_then(|target| self.parse_target(file, target));
+        let target = spec
+            .target
+            .as_ref()
+            .and_then(|target| self.parse_target(file, target));
         let message_node = node.get("message");
         let message = self.localized_template(file, message_node, &spec.message, &known);
         let help = spec.help.map(|help| Localized {
             zh: help.zh.value,
             en: help.en.value,
         });
-        let effective_from = spec.effective_from.as_ref().and_then(|date| date_field(file, date, &mut self.problems));
-        let effective_until = spec.effective_until.as_ref().and_then(|date| date_field(file, date, &mut self.problems));
+        let effective_from = spec
+            .effective_from
+            .as_ref()
+            .and_then(|date| date_field(file, date, &mut self.problems));
+        let effective_until = spec
+            .effective_until
+            .as_ref()
+            .and_then(|date| date_field(file, date, &mut self.problems));
         if self.problems.0.len() != problems_before {
             return;
         }
@@ -648,7 +814,12 @@ impl Loader {
         };
         self.rules.push(Rule {
             id: spec.id.value,
-            clauses: spec.clauses.value.into_iter().map(|number| number.value).collect(),
+            clauses: spec
+                .clauses
+                .value
+                .into_iter()
+                .map(|number| number.value)
+                .collect(),
             severity,
             for_each,
             guard,
@@ -684,7 +855,9 @@ impl Loader {
                 }
             };
             let path: Vec<String> = path_text.split('.').map(str::to_string).collect();
-            if path.iter().any(|segment| !IDENTIFIER.is_match(segment)) || !IDENTIFIER.is_match(&binding) {
+            if path.iter().any(|segment| !IDENTIFIER.is_match(segment))
+                || !IDENTIFIER.is_match(&binding)
+            {
                 self.problems.add(
                     file,
                     text.span,
@@ -727,9 +900,10 @@ impl Loader {
             return Some(Target::Absolute(target.value.clone()));
         }
         let segments: Vec<String> = target.split('.').map(str::to_string).collect();
-        let valid = segments
-            .iter()
-            .all(|segment| IDENTIFIER.is_match(segment) || segment.bytes().all(|byte| byte.is_ascii_digit()) && !segment.is_empty());
+        let valid = segments.iter().all(|segment| {
+            IDENTIFIER.is_match(segment)
+                || segment.bytes().all(|byte| byte.is_ascii_digit()) && !segment.is_empty()
+        });
         if !valid {
             self.problems.add(
                 file,
@@ -779,7 +953,8 @@ impl Loader {
             let start_in_value = offset + position;
             if brace.starts_with('}') {
                 let span = value_span(file, node, text, start_in_value, 1);
-                self.problems.add(file, span, "a lone `}` in a message (write `}}`)", "here");
+                self.problems
+                    .add(file, span, "a lone `}` in a message (write `}}`)", "here");
                 ok = false;
                 offset += position + 1;
                 rest = &rest[position + 1..];
@@ -787,7 +962,12 @@ impl Loader {
             }
             let Some(close) = brace.find('}') else {
                 let span = value_span(file, node, text, start_in_value, 1);
-                self.problems.add(file, span, "an interpolation `{` is not closed", "opened here");
+                self.problems.add(
+                    file,
+                    span,
+                    "an interpolation `{` is not closed",
+                    "opened here",
+                );
                 ok = false;
                 break;
             };
@@ -844,8 +1024,16 @@ impl Loader {
                 for error in &errors.errors {
                     let offset = offset_of_line_column(expression_text, error.pos.0, error.pos.1);
                     let span = located.span(offset, 1);
-                    let message = error.msg.strip_prefix("Syntax error: ").unwrap_or(&error.msg);
-                    self.problems.add(located.file, span, format!("CEL syntax error: {message}"), "here");
+                    let message = error
+                        .msg
+                        .strip_prefix("Syntax error: ")
+                        .unwrap_or(&error.msg);
+                    self.problems.add(
+                        located.file,
+                        span,
+                        format!("CEL syntax error: {message}"),
+                        "here",
+                    );
                 }
                 return None;
             }
@@ -972,14 +1160,26 @@ struct Located<'a> {
 
 impl Located<'_> {
     fn span(&self, offset_in_expression: usize, length: usize) -> Span {
-        value_span(self.file, self.node, self.value, self.offset + offset_in_expression, length)
+        value_span(
+            self.file,
+            self.node,
+            self.value,
+            self.offset + offset_in_expression,
+            length,
+        )
     }
 }
 
 /// Maps a byte offset within a YAML scalar's value to the file. Each line of the value is
 /// found again in the scalar's source text (which may be quoted, folded or indented); where
 /// escapes make that impossible, the scalar's start is used.
-fn value_span(file: &SourceFile, node: Option<&Node>, value: &Spanned<String>, offset: usize, length: usize) -> Span {
+fn value_span(
+    file: &SourceFile,
+    node: Option<&Node>,
+    value: &Spanned<String>,
+    offset: usize,
+    length: usize,
+) -> Span {
     let scalar_span = node.map(|node| node.span).unwrap_or(value.span);
     let raw = file.slice(scalar_span);
     let text = value.value.as_str();
@@ -988,13 +1188,19 @@ fn value_span(file: &SourceFile, node: Option<&Node>, value: &Spanned<String>, o
     let mut line_start_in_value = 0usize;
     for line in text.split('\n') {
         let line_end_in_value = line_start_in_value + line.len();
-        let found = if line.is_empty() { Some(search_from) } else { raw[search_from..].find(line).map(|at| search_from + at) };
+        let found = if line.is_empty() {
+            Some(search_from)
+        } else {
+            raw[search_from..].find(line).map(|at| search_from + at)
+        };
         let Some(found) = found else {
             break;
         };
         if offset <= line_end_in_value {
             let start = scalar_span.start() + found + (offset - line_start_in_value);
-            let end = (start + length).min(scalar_span.start() + found + line.len()).max(start);
+            let end = (start + length)
+                .min(scalar_span.start() + found + line.len())
+                .max(start);
             return Span::new(start, end);
         }
         search_from = found + line.len();

@@ -6,10 +6,10 @@ mod embedded;
 mod load;
 mod spec;
 
+pub use crate::finding::Severity;
 pub use de::{from_node, suggest, FieldError, Spanned};
 pub use embedded::embedded_national_pack;
 pub use load::{load_pack, load_pack_from_path, PackFiles};
-pub use crate::finding::Severity;
 pub use spec::{Coverage, Force};
 
 use std::collections::BTreeMap;
@@ -141,14 +141,22 @@ impl Pack {
         self.clauses
             .iter()
             .filter(|clause| clause.coverage == Coverage::Automated)
-            .filter(|clause| !self.rules.iter().any(|rule| rule.clauses.contains(&clause.number)))
+            .filter(|clause| {
+                !self
+                    .rules
+                    .iter()
+                    .any(|rule| rule.clauses.contains(&clause.number))
+            })
             .collect()
     }
 
     /// The pack is in force on that date.
     pub fn in_force(&self, date: NaiveDate) -> bool {
         date >= self.manifest.effective_from
-            && self.manifest.effective_until.is_none_or(|until| date < until)
+            && self
+                .manifest
+                .effective_until
+                .is_none_or(|until| date < until)
     }
 }
 

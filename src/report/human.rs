@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::Arc;
 
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceCode};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceCode};
 
 use super::Summary;
 use crate::engine::Lang;
@@ -26,7 +26,7 @@ struct FindingDiagnostic {
     message: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: NamedSource<Arc<str>>,
+    source: Arc<SourceFile>,
     label: LabeledSpan,
 }
 
@@ -54,7 +54,9 @@ impl Diagnostic for FindingDiagnostic {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|help| Box::new(help) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|help| Box::new(help) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn SourceCode> {
@@ -97,7 +99,12 @@ pub fn render(
     out
 }
 
-fn diagnostic_for(finding: &Finding, source: &SourceFile, pack: &Pack, lang: Lang) -> FindingDiagnostic {
+fn diagnostic_for(
+    finding: &Finding,
+    source: &Arc<SourceFile>,
+    pack: &Pack,
+    lang: Lang,
+) -> FindingDiagnostic {
     let code = match (&finding.failed_rule, finding.rule.as_str()) {
         (Some(failed), RULE_ERROR) => format!("{RULE_ERROR}({failed})"),
         _ => finding.rule.clone(),
@@ -107,7 +114,10 @@ fn diagnostic_for(finding: &Finding, source: &SourceFile, pack: &Pack, lang: Lan
         help_lines.push(help.clone());
     }
     if let Some(number) = &finding.clause {
-        let text = pack.clause(number).map(|clause| clause.text.replace('\n', " ")).unwrap_or_default();
+        let text = pack
+            .clause(number)
+            .map(|clause| clause.text.replace('\n', " "))
+            .unwrap_or_default();
         help_lines.push(match lang {
             Lang::Zh => format!("条款 {number}：{text}"),
             Lang::En => format!("clause {number}: {text}"),
@@ -123,7 +133,7 @@ fn diagnostic_for(finding: &Finding, source: &SourceFile, pack: &Pack, lang: Lan
         message: finding.message.clone(),
         severity,
         help: (!help_lines.is_empty()).then(|| help_lines.join("\n")),
-        source: NamedSource::new(finding.file.clone(), Arc::clone(&source.text)),
+        source: Arc::clone(source),
         label: LabeledSpan::new_primary_with_span(Some(finding.label.clone()), finding.span),
     }
 }

@@ -68,7 +68,10 @@ pub fn render(findings: &[Finding], pack: &Pack, summary: Summary) -> String {
         pack: PackInfo {
             id: &pack.manifest.id,
             version: &pack.manifest.version,
-            standard: format!("{} {}", pack.manifest.standard_code, pack.manifest.standard_title),
+            standard: format!(
+                "{} {}",
+                pack.manifest.standard_code, pack.manifest.standard_title
+            ),
         },
         findings: findings
             .iter()
@@ -95,7 +98,8 @@ pub fn render(findings: &[Finding], pack: &Pack, summary: Summary) -> String {
             infos: summary.infos,
         },
     };
-    let mut text = serde_json::to_string_pretty(&report).unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"));
+    let mut text = serde_json::to_string_pretty(&report)
+        .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"));
     text.push('\n');
     text
 }

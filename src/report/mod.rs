@@ -18,7 +18,12 @@ pub struct Summary {
 
 impl Summary {
     pub fn new(files: usize, dossiers: usize, findings: &[Finding]) -> Summary {
-        let count = |severity| findings.iter().filter(|finding| finding.severity == severity).count();
+        let count = |severity| {
+            findings
+                .iter()
+                .filter(|finding| finding.severity == severity)
+                .count()
+        };
         Summary {
             files,
             dossiers,
