@@ -117,28 +117,6 @@ impl SourceFile {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn columns_count_characters_not_bytes() {
-        let file = SourceFile::new("a.yaml", "事项名称: 食品\nname: x\n");
-        let value_offset = "事项名称: ".len();
-        assert_eq!(
-            file.line_column(value_offset),
-            LineColumn { line: 1, column: 7 }
-        );
-        let second_line = "事项名称: 食品\n".len();
-        assert_eq!(
-            file.line_column(second_line + 6),
-            LineColumn { line: 2, column: 7 }
-        );
-        assert_eq!(file.offset_of(1, 6), value_offset);
-        assert_eq!(file.offset_of(2, 0), second_line);
-    }
-}
-
 /// miette counts the column of a span's start in bytes, so a value after a Chinese key would be
 /// shown at column 25 where an editor says 13. A source file gives miette its snippets with
 /// the column counted in characters, the same count the reports use.
@@ -162,5 +140,27 @@ impl miette::SourceCode for SourceFile {
             column,
             contents.line_count(),
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let file = SourceFile::new("a.yaml", "事项名称: 食品\nname: x\n");
+        let value_offset = "事项名称: ".len();
+        assert_eq!(
+            file.line_column(value_offset),
+            LineColumn { line: 1, column: 7 }
+        );
+        let second_line = "事项名称: 食品\n".len();
+        assert_eq!(
+            file.line_column(second_line + 6),
+            LineColumn { line: 2, column: 7 }
+        );
+        assert_eq!(file.offset_of(1, 6), value_offset);
+        assert_eq!(file.offset_of(2, 0), second_line);
     }
 }

@@ -113,13 +113,16 @@ pub struct Checked {
     pub dossiers: usize,
 }
 
+/// A file read and parsed into its dossiers.
+type LoadedFile = (Arc<SourceFile>, Vec<Dossier>);
+
 /// Reads, parses and checks every input; files in parallel, then rules in parallel.
 pub fn check_inputs(
     pack: &Pack,
     inputs: &[Input],
     options: &CheckOptions,
 ) -> Result<Checked, GuifanError> {
-    let loaded: Vec<Result<(Arc<SourceFile>, Vec<Dossier>), GuifanError>> = inputs
+    let loaded: Vec<Result<LoadedFile, GuifanError>> = inputs
         .par_iter()
         .map(|input| {
             let file = Arc::new(read_input(input)?);

@@ -152,7 +152,7 @@ pub fn evaluate(
             as_of: as_of.as_ref(),
         };
         let converted = evaluate_value(&variable.expression, &scope)
-            .and_then(|value| Box::<dyn Val>::try_from(value));
+            .and_then(Box::<dyn Val>::try_from);
         match converted {
             Ok(value) => variables.push((variable.name.clone(), value)),
             Err(error) => {

@@ -1,0 +1,190 @@
+//! The command line as a user and a CI pipeline see it: exit codes, streams, files.
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn guifan(arguments: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_guifan"))
+        .args(arguments)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("guifan runs")
+}
+
+fn guifan_with_stdin(arguments: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_guifan"))
+        .args(arguments)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("guifan starts");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input.as_bytes())
+        .expect("writes");
+    child.wait_with_output().expect("guifan runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).to_string()
+}
+
+const INVALID: &str = "tests/data/legal-basis-missing.yaml";
+const VALID: &str = "fixtures/valid/entry-market-regulation.yaml";
+
+#[test]
+fn a_valid_dossier_exits_0_with_a_clean_summary() {
+    let output = guifan(&["check", VALID]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        text(&output.stdout),
+        "检查了 1 个文件中的 1 份申报材料：0 个错误，0 个警告，0 个提示\n"
+    );
+}
+
+#[test]
+fn findings_exit_1_and_name_rule_clause_and_place() {
+    let output = guifan(&["check", INVALID]);
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = text(&output.stdout);
+    assert!(stdout.starts_with("item-legal-basis-missing\n"), "{stdout}");
+    assert!(stdout.contains("[tests/data/legal-basis-missing.yaml:208:5]"), "{stdout}");
+    assert!(stdout.contains("条款 5.2.1.1：进驻部门应根据现行法律、法规、规章等，拟定本部门的进驻项目。"), "{stdout}");
+    assert!(stdout.contains("缺少 `legal_basis`"), "{stdout}");
+}
+
+#[test]
+fn fail_on_sets_the_threshold() {
+    assert_eq!(guifan(&["check", "--fail-on", "never", INVALID]).status.code(), Some(0));
+    assert_eq!(guifan(&["check", "--fail-on", "warning", INVALID]).status.code(), Some(1));
+    assert_eq!(guifan(&["check", "--fail-on", "info", VALID]).status.code(), Some(0));
+}
+
+#[test]
+fn a_warning_fails_only_from_fail_on_warning() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let path = directory.path().join("warning.yaml");
+    let dossier = "submitted_on: '2026-03-01'\nattestations: [{clause: '1.4'}]\nitems:\n  - name: 事项\n    recognized_on: '2026-02-01'\n";
+    std::fs::write(&path, dossier).expect("writes");
+    let path = path.to_string_lossy().to_string();
+    let error_only = guifan(&["check", "--pack", "tests/packs/engine", &path]);
+    assert_eq!(error_only.status.code(), Some(0), "{}", text(&error_only.stdout));
+    assert!(text(&error_only.stdout).contains("⚠"), "{}", text(&error_only.stdout));
+    let warning = guifan(&["check", "--pack", "tests/packs/engine", "--fail-on", "warning", &path]);
+    assert_eq!(warning.status.code(), Some(1));
+}
+
+#[test]
+fn malformed_yaml_exits_2_naming_file_and_position() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let path = directory.path().join("broken.yaml");
+    std::fs::write(&path, "dossier:\n  id: [a, b\n  kind: entry\n").expect("writes");
+    let output = guifan(&["check", &path.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(output.stdout.is_empty(), "no report on a failed run");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("broken.yaml:"), "{stderr}");
+    assert!(stderr.contains("YAML syntax error"), "{stderr}");
+}
+
+#[test]
+fn a_duplicate_key_exits_2_with_both_lines() {
+    let output = guifan_with_stdin(&["check", "-"], "dossier:\n  id: a\n  id: b\n");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("<stdin>:3:3: duplicate key `id` (first written at line 2, column 3)"), "{stderr}");
+}
+
+#[test]
+fn missing_inputs_and_bad_flags_exit_2() {
+    assert_eq!(guifan(&["check", "no/such/file.yaml"]).status.code(), Some(2));
+    assert_eq!(guifan(&["check", "--as-of", "2026-13-01", VALID]).status.code(), Some(2));
+    assert_eq!(guifan(&["check", "--format", "xml", VALID]).status.code(), Some(2));
+    assert_eq!(guifan(&["check"]).status.code(), Some(2));
+    assert_eq!(guifan(&["check", "--pack", "no/such/pack", VALID]).status.code(), Some(2));
+}
+
+#[test]
+fn standard_input_is_read_as_yaml() {
+    let input = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(INVALID)).expect("fixture");
+    let output = guifan_with_stdin(&["check", "--format", "json", "-"], &input);
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(report["findings"][0]["file"], "<stdin>");
+    assert_eq!(report["findings"][0]["line"], 208);
+}
+
+#[test]
+fn directories_are_searched_recursively_in_order_skipping_hidden_entries() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let root = directory.path();
+    let valid = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(VALID)).expect("fixture");
+    let invalid = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(INVALID)).expect("fixture");
+    std::fs::create_dir_all(root.join("b/nested")).expect("dirs");
+    std::fs::create_dir_all(root.join(".hidden")).expect("dirs");
+    std::fs::write(root.join("b/nested/z.yml"), &invalid).expect("writes");
+    std::fs::write(root.join("a.yaml"), &invalid).expect("writes");
+    std::fs::write(root.join("c.yaml"), &valid).expect("writes");
+    std::fs::write(root.join(".hidden/x.yaml"), "not: [valid").expect("writes");
+    std::fs::write(root.join(".dot.yaml"), "not: [valid").expect("writes");
+    std::fs::write(root.join("notes.txt"), "ignored").expect("writes");
+    let output = Command::new(env!("CARGO_BIN_EXE_guifan"))
+        .args(["check", "--format", "json", "."])
+        .current_dir(root)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    let files: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|finding| finding["file"].as_str().expect("file"))
+        .collect();
+    assert_eq!(files, vec!["a.yaml", "b/nested/z.yml"]);
+    assert_eq!(report["summary"]["files"], 3);
+}
+
+#[test]
+fn output_is_written_atomically_and_not_on_failure() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let report = directory.path().join("report.json");
+    let report_path = report.to_string_lossy().to_string();
+    let output = guifan(&["check", "--format", "json", "--output", &report_path, INVALID]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).expect("report")).expect("json");
+    assert_eq!(written["summary"]["errors"], 1);
+
+    std::fs::write(&report, "previous").expect("writes");
+    let broken = directory.path().join("broken.yaml");
+    std::fs::write(&broken, "a: [").expect("writes");
+    let failed = guifan(&["check", "--output", &report_path, &broken.to_string_lossy()]);
+    assert_eq!(failed.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&report).expect("report"), "previous");
+    let leftovers = std::fs::read_dir(directory.path()).expect("dir").count();
+    assert_eq!(leftovers, 2, "no temporary file is left behind");
+}
+
+#[test]
+fn inputs_are_never_modified() {
+    let before = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(INVALID)).expect("fixture");
+    guifan(&["check", INVALID]);
+    let after = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(INVALID)).expect("fixture");
+    assert_eq!(before, after);
+}
+
+#[test]
+fn english_messages_on_request() {
+    let output = guifan(&["check", "--lang", "en", INVALID]);
+    let stdout = text(&output.stdout);
+    assert!(stdout.contains("the administrative item '企业设立登记' states no legal basis"), "{stdout}");
+    assert!(stdout.contains("clause 5.2.1.1:"), "{stdout}");
+    assert!(stdout.contains("checked 1 dossier in 1 file: 1 error, 0 warnings, 0 infos"), "{stdout}");
+}
