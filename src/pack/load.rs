@@ -300,6 +300,7 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         problems,
         clauses: Vec::new(),
         clause_spans: BTreeMap::new(),
+        rule_ids: BTreeMap::new(),
         aliases: BTreeMap::new(),
         variables: Vec::new(),
         rules: Vec::new(),
@@ -324,6 +325,20 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         ..
     } = context;
     if !problems.0.is_empty() {
+        let mut problems = problems;
+        // in the order of the files and of the text, as a person reads them
+        let order: Vec<String> = parsed
+            .iter()
+            .map(|parsed| parsed.file.name.clone())
+            .collect();
+        problems.0.sort_by_key(|problem| {
+            let name = problem.source_code.name.clone();
+            let file_rank = order
+                .iter()
+                .position(|known| *known == name)
+                .unwrap_or(order.len());
+            (file_rank, name, problem.span.offset())
+        });
         return Err(GuifanError::Pack {
             pack: files.display().to_string(),
             count: problems.0.len(),
@@ -483,6 +498,7 @@ struct Loader {
     problems: Problems,
     clauses: Vec<Clause>,
     clause_spans: BTreeMap<String, (Arc<SourceFile>, Span)>,
+    rule_ids: BTreeMap<String, (Arc<SourceFile>, Span)>,
     aliases: BTreeMap<String, String>,
     variables: Vec<Variable>,
     rules: Vec<Rule>,
@@ -718,20 +734,20 @@ impl Loader {
                 "rule id",
             );
         }
-        if let Some(previous) = self.rules.iter().find(|rule| rule.id == spec.id.value) {
-            let first = previous
-                .origin
-                .file
-                .line_column(previous.origin.span.start());
+        if let Some((first_file, first_span)) = self.rule_ids.get(&spec.id.value) {
+            let first = first_file.line_column(first_span.start());
             self.problems.add(
                 file,
                 spec.id.span,
                 format!(
                     "the rule id `{}` is used twice (first in {} at line {})",
-                    spec.id.value, previous.origin.file.name, first.line
+                    spec.id.value, first_file.name, first.line
                 ),
                 "ids are unique",
             );
+        } else {
+            self.rule_ids
+                .insert(spec.id.value.clone(), (Arc::clone(file), spec.id.span));
         }
         if spec.clauses.is_empty() {
             self.problems.add(
