@@ -108,7 +108,7 @@ fn every_error_of_a_pack_is_reported_in_one_run() {
         "{messages:#?}"
     );
     assert!(
-        messages[3].starts_with("pack.yaml:23:11: the rule id `first-bad` is used twice"),
+        messages[3].starts_with("pack.yaml:22:9: the rule id `first-bad` is used twice"),
         "{messages:#?}"
     );
     assert!(
