@@ -19,6 +19,35 @@ pub struct Cli {
 pub enum Command {
     /// Check dossiers (files, directories, or - for standard input) against a pack.
     Check(CheckArgs),
+    /// Work on rule packs: lint, doc.
+    #[command(subcommand)]
+    Pack(PackCommand),
+    /// Print the dossier's JSON Schema of a pack.
+    Schema(PackArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PackCommand {
+    /// Load a pack strictly and report what it lacks (clauses no rule covers); exit 1 when it
+    /// lacks anything, 2 when it does not load.
+    Lint(PackArgs),
+    /// Print the pack's documentation as Markdown: clause → rules, and every rule.
+    Doc(PackDocArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PackArgs {
+    /// A pack directory or manifest file; default: the embedded national pack.
+    pub pack: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PackDocArgs {
+    /// A pack directory or manifest file; default: the embedded national pack.
+    pub pack: Option<PathBuf>,
+    /// Write the Markdown there (atomically) instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use guifan::cli::{Cli, Command};
+use guifan::cli::{Cli, Command, PackCommand};
 use guifan::commands::{self, Outcome};
 
 fn main() -> ExitCode {
@@ -21,6 +21,9 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Check(arguments) => commands::check::run(&arguments),
+        Command::Pack(PackCommand::Lint(arguments)) => commands::pack::lint(&arguments),
+        Command::Pack(PackCommand::Doc(arguments)) => commands::pack::doc(&arguments),
+        Command::Schema(arguments) => commands::pack::schema(&arguments),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -54,16 +54,36 @@ fn findings_exit_1_and_name_rule_clause_and_place() {
     assert_eq!(output.status.code(), Some(1));
     let stdout = text(&output.stdout);
     assert!(stdout.starts_with("item-legal-basis-missing\n"), "{stdout}");
-    assert!(stdout.contains("[tests/data/legal-basis-missing.yaml:208:5]"), "{stdout}");
-    assert!(stdout.contains("条款 5.2.1.1：进驻部门应根据现行法律、法规、规章等，拟定本部门的进驻项目。"), "{stdout}");
+    assert!(
+        stdout.contains("[tests/data/legal-basis-missing.yaml:208:5]"),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .contains("条款 5.2.1.1：进驻部门应根据现行法律、法规、规章等，拟定本部门的进驻项目。"),
+        "{stdout}"
+    );
     assert!(stdout.contains("缺少 `legal_basis`"), "{stdout}");
 }
 
 #[test]
 fn fail_on_sets_the_threshold() {
-    assert_eq!(guifan(&["check", "--fail-on", "never", INVALID]).status.code(), Some(0));
-    assert_eq!(guifan(&["check", "--fail-on", "warning", INVALID]).status.code(), Some(1));
-    assert_eq!(guifan(&["check", "--fail-on", "info", VALID]).status.code(), Some(0));
+    assert_eq!(
+        guifan(&["check", "--fail-on", "never", INVALID])
+            .status
+            .code(),
+        Some(0)
+    );
+    assert_eq!(
+        guifan(&["check", "--fail-on", "warning", INVALID])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        guifan(&["check", "--fail-on", "info", VALID]).status.code(),
+        Some(0)
+    );
 }
 
 #[test]
@@ -74,9 +94,25 @@ fn a_warning_fails_only_from_fail_on_warning() {
     std::fs::write(&path, dossier).expect("writes");
     let path = path.to_string_lossy().to_string();
     let error_only = guifan(&["check", "--pack", "tests/packs/engine", &path]);
-    assert_eq!(error_only.status.code(), Some(0), "{}", text(&error_only.stdout));
-    assert!(text(&error_only.stdout).contains("⚠"), "{}", text(&error_only.stdout));
-    let warning = guifan(&["check", "--pack", "tests/packs/engine", "--fail-on", "warning", &path]);
+    assert_eq!(
+        error_only.status.code(),
+        Some(0),
+        "{}",
+        text(&error_only.stdout)
+    );
+    assert!(
+        text(&error_only.stdout).contains("⚠"),
+        "{}",
+        text(&error_only.stdout)
+    );
+    let warning = guifan(&[
+        "check",
+        "--pack",
+        "tests/packs/engine",
+        "--fail-on",
+        "warning",
+        &path,
+    ]);
     assert_eq!(warning.status.code(), Some(1));
 }
 
@@ -98,21 +134,41 @@ fn a_duplicate_key_exits_2_with_both_lines() {
     let output = guifan_with_stdin(&["check", "-"], "dossier:\n  id: a\n  id: b\n");
     assert_eq!(output.status.code(), Some(2));
     let stderr = text(&output.stderr);
-    assert!(stderr.contains("<stdin>:3:3: duplicate key `id` (first written at line 2, column 3)"), "{stderr}");
+    assert!(
+        stderr.contains("<stdin>:3:3: duplicate key `id` (first written at line 2, column 3)"),
+        "{stderr}"
+    );
 }
 
 #[test]
 fn missing_inputs_and_bad_flags_exit_2() {
-    assert_eq!(guifan(&["check", "no/such/file.yaml"]).status.code(), Some(2));
-    assert_eq!(guifan(&["check", "--as-of", "2026-13-01", VALID]).status.code(), Some(2));
-    assert_eq!(guifan(&["check", "--format", "xml", VALID]).status.code(), Some(2));
+    assert_eq!(
+        guifan(&["check", "no/such/file.yaml"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        guifan(&["check", "--as-of", "2026-13-01", VALID])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert_eq!(
+        guifan(&["check", "--format", "xml", VALID]).status.code(),
+        Some(2)
+    );
     assert_eq!(guifan(&["check"]).status.code(), Some(2));
-    assert_eq!(guifan(&["check", "--pack", "no/such/pack", VALID]).status.code(), Some(2));
+    assert_eq!(
+        guifan(&["check", "--pack", "no/such/pack", VALID])
+            .status
+            .code(),
+        Some(2)
+    );
 }
 
 #[test]
 fn standard_input_is_read_as_yaml() {
-    let input = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(INVALID)).expect("fixture");
+    let input = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(INVALID))
+        .expect("fixture");
     let output = guifan_with_stdin(&["check", "--format", "json", "-"], &input);
     assert_eq!(output.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
@@ -124,8 +180,10 @@ fn standard_input_is_read_as_yaml() {
 fn directories_are_searched_recursively_in_order_skipping_hidden_entries() {
     let directory = tempfile::tempdir().expect("temp dir");
     let root = directory.path();
-    let valid = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(VALID)).expect("fixture");
-    let invalid = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(INVALID)).expect("fixture");
+    let valid = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(VALID))
+        .expect("fixture");
+    let invalid = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join(INVALID))
+        .expect("fixture");
     std::fs::create_dir_all(root.join("b/nested")).expect("dirs");
     std::fs::create_dir_all(root.join(".hidden")).expect("dirs");
     std::fs::write(root.join("b/nested/z.yml"), &invalid).expect("writes");
@@ -156,10 +214,18 @@ fn output_is_written_atomically_and_not_on_failure() {
     let directory = tempfile::tempdir().expect("temp dir");
     let report = directory.path().join("report.json");
     let report_path = report.to_string_lossy().to_string();
-    let output = guifan(&["check", "--format", "json", "--output", &report_path, INVALID]);
+    let output = guifan(&[
+        "check",
+        "--format",
+        "json",
+        "--output",
+        &report_path,
+        INVALID,
+    ]);
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
-    let written: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).expect("report")).expect("json");
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&report).expect("report")).expect("json");
     assert_eq!(written["summary"]["errors"], 1);
 
     std::fs::write(&report, "previous").expect("writes");
@@ -167,16 +233,21 @@ fn output_is_written_atomically_and_not_on_failure() {
     std::fs::write(&broken, "a: [").expect("writes");
     let failed = guifan(&["check", "--output", &report_path, &broken.to_string_lossy()]);
     assert_eq!(failed.status.code(), Some(2));
-    assert_eq!(std::fs::read_to_string(&report).expect("report"), "previous");
+    assert_eq!(
+        std::fs::read_to_string(&report).expect("report"),
+        "previous"
+    );
     let leftovers = std::fs::read_dir(directory.path()).expect("dir").count();
     assert_eq!(leftovers, 2, "no temporary file is left behind");
 }
 
 #[test]
 fn inputs_are_never_modified() {
-    let before = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(INVALID)).expect("fixture");
+    let before =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(INVALID)).expect("fixture");
     guifan(&["check", INVALID]);
-    let after = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(INVALID)).expect("fixture");
+    let after =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(INVALID)).expect("fixture");
     assert_eq!(before, after);
 }
 
@@ -184,7 +255,59 @@ fn inputs_are_never_modified() {
 fn english_messages_on_request() {
     let output = guifan(&["check", "--lang", "en", INVALID]);
     let stdout = text(&output.stdout);
-    assert!(stdout.contains("the administrative item '企业设立登记' states no legal basis"), "{stdout}");
+    assert!(
+        stdout.contains("the administrative item '企业设立登记' states no legal basis"),
+        "{stdout}"
+    );
     assert!(stdout.contains("clause 5.2.1.1:"), "{stdout}");
-    assert!(stdout.contains("checked 1 dossier in 1 file: 1 error, 0 warnings, 0 infos"), "{stdout}");
+    assert!(
+        stdout.contains("checked 1 dossier in 1 file: 1 error, 0 warnings, 0 infos"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn pack_lint_summarises_a_pack_and_fails_on_holes() {
+    let output = guifan(&["pack", "lint", "tests/packs/minimal"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(
+        text(&output.stdout),
+        "example.minimal 1.0.0: 1 clauses (1 automated, 0 attestation, 0 informative), 1 rules, 0 variables\nevery automated clause is cited by a rule\n"
+    );
+    let directory = tempfile::tempdir().expect("temp dir");
+    let manifest = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/packs/minimal/pack.yaml"),
+    )
+    .expect("pack");
+    let schema = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/packs/minimal/schema.yaml"),
+    )
+    .expect("schema");
+    let without_rules = manifest.split("\nrules:").next().expect("head").to_string();
+    std::fs::write(directory.path().join("pack.yaml"), without_rules).expect("writes");
+    std::fs::write(directory.path().join("schema.yaml"), &schema).expect("writes");
+    let holes = guifan(&["pack", "lint", &directory.path().to_string_lossy()]);
+    assert_eq!(holes.status.code(), Some(1));
+    assert!(text(&holes.stdout).contains("clause 5.3.2 is marked automated but no rule cites it"));
+    std::fs::write(
+        directory.path().join("pack.yaml"),
+        manifest.replace("assert:", "asert:"),
+    )
+    .expect("writes");
+    let broken = guifan(&["pack", "lint", &directory.path().to_string_lossy()]);
+    assert_eq!(broken.status.code(), Some(2));
+    let stderr = text(&broken.stderr);
+    assert!(
+        stderr.contains("pack.yaml:23:5: unknown key `asert`"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("did you mean `assert`?"), "{stderr}");
+}
+
+#[test]
+fn schema_prints_the_packs_json_schema() {
+    let output = guifan(&["schema", "tests/packs/minimal"]);
+    assert_eq!(output.status.code(), Some(0));
+    let schema: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(schema["properties"]["items"]["type"], "array");
 }

@@ -124,3 +124,15 @@ fn every_snapshot_has_its_fixture() {
         }
     }
 }
+
+#[test]
+fn the_pack_readme_is_the_generated_documentation() {
+    common::at_crate_root();
+    let pack = common::national_pack();
+    let generated = guifan::report::pack_doc::markdown(pack);
+    let written = std::fs::read_to_string("rules/national/README.md").unwrap_or_default();
+    assert!(
+        written == generated,
+        "rules/national/README.md is stale: run `cargo run -- pack doc --output rules/national/README.md`"
+    );
+}

@@ -18,14 +18,26 @@ fn json_report_follows_the_contract() {
         .expect("runs");
     assert_eq!(output.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
-    let keys: Vec<&str> = report.as_object().expect("object").keys().map(String::as_str).collect();
-    assert_eq!(keys, vec!["schema_version", "tool", "pack", "findings", "summary"]);
+    let keys: Vec<&str> = report
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        keys,
+        vec!["schema_version", "tool", "pack", "findings", "summary"]
+    );
     assert_eq!(report["schema_version"], 1);
     assert_eq!(report["tool"]["name"], "guifan");
     assert_eq!(report["tool"]["version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(report["pack"]["id"], "cn.gbt.xzfwzx-2");
-    assert!(report["pack"]["version"].as_str().is_some_and(|version| version.split('.').count() == 3));
-    assert!(report["pack"]["standard"].as_str().is_some_and(|standard| standard.contains("行政服务中心运行规范")));
+    assert!(report["pack"]["version"]
+        .as_str()
+        .is_some_and(|version| version.split('.').count() == 3));
+    assert!(report["pack"]["standard"]
+        .as_str()
+        .is_some_and(|standard| standard.contains("行政服务中心运行规范")));
     let expected = serde_json::json!({
         "rule": "item-legal-basis-missing",
         "clause": "5.2.1.1",

@@ -2,6 +2,7 @@
 //! findings to a report, write atomically).
 
 pub mod check;
+pub mod pack;
 
 use std::path::Path;
 

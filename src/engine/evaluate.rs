@@ -151,8 +151,8 @@ pub fn evaluate(
             doc: doc.as_ref(),
             as_of: as_of.as_ref(),
         };
-        let converted = evaluate_value(&variable.expression, &scope)
-            .and_then(Box::<dyn Val>::try_from);
+        let converted =
+            evaluate_value(&variable.expression, &scope).and_then(Box::<dyn Val>::try_from);
         match converted {
             Ok(value) => variables.push((variable.name.clone(), value)),
             Err(error) => {

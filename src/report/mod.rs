@@ -33,3 +33,4 @@ impl Summary {
         }
     }
 }
+pub mod pack_doc;

@@ -1,0 +1,36 @@
+//! `guifan pack lint`, `guifan pack doc` and `guifan schema`: for the people who write packs.
+
+use super::check::load_selected_pack;
+use super::{write_atomically, Outcome};
+use crate::cli::{PackArgs, PackDocArgs};
+use crate::error::GuifanError;
+use crate::report::pack_doc;
+
+pub fn lint(arguments: &PackArgs) -> Result<Outcome, GuifanError> {
+    let pack = load_selected_pack(arguments.pack.as_deref())?;
+    let text = pack_doc::lint_summary(&pack);
+    print!("{text}");
+    Ok(if pack.uncovered_clauses().is_empty() {
+        Outcome::Clean
+    } else {
+        Outcome::Findings
+    })
+}
+
+pub fn doc(arguments: &PackDocArgs) -> Result<Outcome, GuifanError> {
+    let pack = load_selected_pack(arguments.pack.as_deref())?;
+    let markdown = pack_doc::markdown(&pack);
+    match &arguments.output {
+        Some(path) => write_atomically(path, &markdown)?,
+        None => print!("{markdown}"),
+    }
+    Ok(Outcome::Clean)
+}
+
+pub fn schema(arguments: &PackArgs) -> Result<Outcome, GuifanError> {
+    let pack = load_selected_pack(arguments.pack.as_deref())?;
+    let text = serde_json::to_string_pretty(&pack.schema)
+        .map_err(|error| GuifanError::Usage(format!("the schema cannot be printed: {error}")))?;
+    println!("{text}");
+    Ok(Outcome::Clean)
+}
