@@ -311,3 +311,41 @@ fn schema_prints_the_packs_json_schema() {
     let schema: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
     assert_eq!(schema["properties"]["items"]["type"], "array");
 }
+
+#[test]
+fn an_empty_file_is_an_error_not_a_clean_pass() {
+    let output = guifan_with_stdin(&["check", "-"], "# only a comment\n");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("<stdin>:1:1: the file holds no dossier"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn hostile_inputs_end_in_errors_not_crashes() {
+    let deep = format!("{}1{}", "[".repeat(50_000), "]".repeat(50_000));
+    let output = guifan_with_stdin(&["check", "-"], &deep);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("nested more than 128 levels")
+            || stderr.contains("recursion limit exceeded"),
+        "{stderr}"
+    );
+    let mut bomb = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for level in 1..10 {
+        let row = vec![format!("*a{}", level - 1); 10].join(", ");
+        bomb.push_str(&format!("a{level}: &a{level} [{row}]\n"));
+    }
+    let output = guifan_with_stdin(&["check", "-"], &bomb);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        text(&output.stderr).contains("aliases expand this document past"),
+        "{}",
+        text(&output.stderr)
+    );
+    let output = guifan_with_stdin(&["check", "-"], "\u{0}\u{1}binary");
+    assert_eq!(output.status.code(), Some(2));
+}

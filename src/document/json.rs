@@ -9,6 +9,7 @@ use super::SyntaxError;
 use crate::source::{SourceFile, Span};
 
 pub fn parse_json(source: &SourceFile) -> Result<Node, SyntaxError> {
+    refuse_deep_nesting(&source.text)?;
     let options = ParseOptions {
         allow_comments: false,
         allow_loose_object_property_names: false,
@@ -41,6 +42,44 @@ pub fn parse_json(source: &SourceFile) -> Result<Node, SyntaxError> {
             label: "a JSON object was expected".to_string(),
         }),
     }
+}
+
+/// jsonc-parser descends recursively: a file nested thousands deep would exhaust the stack, so
+/// nesting is measured first (brackets outside strings).
+fn refuse_deep_nesting(text: &str) -> Result<(), SyntaxError> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (offset, byte) in text.bytes().enumerate() {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > super::yaml::MAX_DEPTH {
+                    return Err(SyntaxError {
+                        message: format!(
+                            "collections are nested more than {} levels deep",
+                            super::yaml::MAX_DEPTH
+                        ),
+                        span: Span::new(offset, offset + 1),
+                        label: "too deep".to_string(),
+                    });
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 fn convert(source: &SourceFile, value: Value<'_>) -> Result<Node, SyntaxError> {
@@ -135,6 +174,19 @@ mod tests {
             root.get("n").map(|node| &node.kind),
             Some(&NodeKind::Int(20))
         );
+    }
+
+    #[test]
+    fn json_refuses_deep_nesting_without_overflowing() {
+        let text = format!("{}1{}", "[".repeat(100_000), "]".repeat(100_000));
+        let error = parse_json(&SourceFile::new("a.json", text)).expect_err("too deep");
+        assert!(
+            error.message.contains("nested more than"),
+            "{}",
+            error.message
+        );
+        let strings = format!("[\"{}\"]", "[".repeat(1000));
+        assert!(parse_json(&SourceFile::new("a.json", strings)).is_ok());
     }
 
     #[test]

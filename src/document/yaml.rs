@@ -14,7 +14,13 @@ use super::SyntaxError;
 use crate::source::{SourceFile, Span};
 
 /// Alias expansion stops past this many nodes in one document (a "billion laughs" input).
-const MAX_EXPANDED_NODES: usize = 50_000_000;
+/// Aliases may add at most this many nodes to a document, or one per byte of input when that
+/// is more: enough for any real use of anchors, and a bound on memory for a "billion laughs".
+const MIN_EXPANSION_BUDGET: usize = 100_000;
+
+/// Collections nest at most this deep: a dossier needs a handful of levels, and the tree is
+/// walked recursively.
+pub const MAX_DEPTH: usize = 128;
 
 enum Frame {
     Sequence {
@@ -34,7 +40,9 @@ struct Builder<'s> {
     source: &'s SourceFile,
     documents: Vec<Node>,
     stack: Vec<Frame>,
-    anchors: HashMap<usize, Node>,
+    /// Anchored nodes and their sizes in nodes.
+    anchors: HashMap<usize, (Node, usize)>,
+    expansion_budget: usize,
     expanded_nodes: usize,
 }
 
@@ -46,6 +54,7 @@ pub fn parse_yaml(source: &SourceFile) -> Result<Vec<Node>, SyntaxError> {
         stack: Vec::new(),
         anchors: HashMap::new(),
         expanded_nodes: 0,
+        expansion_budget: source.text.len().max(MIN_EXPANSION_BUDGET),
     };
     let mut parser = Parser::new_from_str(&source.text);
     while let Some(next) = parser.next_event() {
@@ -83,18 +92,19 @@ impl Builder<'_> {
             Event::DocumentEnd => Ok(()),
             Event::Alias(anchor) => {
                 let span = self.span(&span);
-                let Some(node) = self.anchors.get(&anchor) else {
+                let Some((node, size)) = self.anchors.get(&anchor) else {
                     return Err(SyntaxError {
                         message: "alias to an unknown anchor".to_string(),
                         span,
                         label: "this alias".to_string(),
                     });
                 };
-                self.expanded_nodes += node.size();
-                if self.expanded_nodes > MAX_EXPANDED_NODES {
+                self.expanded_nodes += size;
+                if self.expanded_nodes > self.expansion_budget {
                     return Err(SyntaxError {
                         message: format!(
-                            "aliases expand this document past {MAX_EXPANDED_NODES} nodes"
+                            "aliases expand this document past {} nodes",
+                            self.expansion_budget
                         ),
                         span,
                         label: "expanded here".to_string(),
@@ -107,11 +117,12 @@ impl Builder<'_> {
                 let span = self.span(&span);
                 let node = self.scalar(value, style, tag.as_deref(), span)?;
                 if anchor != 0 {
-                    self.anchors.insert(anchor, node.clone());
+                    self.anchors.insert(anchor, (node.clone(), node.size()));
                 }
                 self.push_node(node, span)
             }
             Event::SequenceStart(anchor, tag) => {
+                self.refuse_depth(&span)?;
                 self.refuse_collection_tag(tag.as_deref(), "seq", &span)?;
                 let start = self.offset(&span.start);
                 self.stack.push(Frame::Sequence {
@@ -122,6 +133,7 @@ impl Builder<'_> {
                 Ok(())
             }
             Event::MappingStart(anchor, tag) => {
+                self.refuse_depth(&span)?;
                 self.refuse_collection_tag(tag.as_deref(), "map", &span)?;
                 let start = self.offset(&span.start);
                 self.stack.push(Frame::Mapping {
@@ -173,12 +185,23 @@ impl Builder<'_> {
                     node
                 };
                 if anchor != 0 {
-                    self.anchors.insert(anchor, node.clone());
+                    self.anchors.insert(anchor, (node.clone(), node.size()));
                 }
                 let span = node.span;
                 self.push_node(node, span)
             }
         }
+    }
+
+    fn refuse_depth(&self, span: &YamlSpan) -> Result<(), SyntaxError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(SyntaxError {
+                message: format!("collections are nested more than {MAX_DEPTH} levels deep"),
+                span: self.span(span),
+                label: "too deep".to_string(),
+            });
+        }
+        Ok(())
     }
 
     fn refuse_collection_tag(
@@ -468,6 +491,23 @@ mod tests {
             "{}",
             error.message
         );
+    }
+
+    #[test]
+    fn deep_nesting_is_refused() {
+        let text = format!(
+            "{}1{}",
+            "[".repeat(MAX_DEPTH + 1),
+            "]".repeat(MAX_DEPTH + 1)
+        );
+        let error = parse(&text).expect_err("too deep");
+        assert!(
+            error.message.contains("nested more than"),
+            "{}",
+            error.message
+        );
+        let fine = format!("{}1{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
+        assert!(parse(&fine).is_ok());
     }
 
     #[test]

@@ -21,6 +21,21 @@ pub struct Dossier {
 pub fn load_dossiers(file: &Arc<SourceFile>) -> Result<Vec<Dossier>, GuifanError> {
     let documents = parse_documents(file, Syntax::for_name(&file.name))
         .map_err(|error| LocatedError::new(file, error.span, error.message, error.label, None))?;
+    // an empty document (a trailing `---`, a file of comments) is not a dossier
+    let documents: Vec<Node> = documents
+        .into_iter()
+        .filter(|root| !(root.kind == NodeKind::Null && root.span.is_empty()))
+        .collect();
+    if documents.is_empty() {
+        return Err(LocatedError::new(
+            file,
+            Span::new(0, 0),
+            "the file holds no dossier (it is empty or only comments)",
+            "a YAML mapping was expected",
+            None,
+        )
+        .into());
+    }
     Ok(documents
         .into_iter()
         .enumerate()
