@@ -24,6 +24,19 @@ pub enum Command {
     Pack(PackCommand),
     /// Print the dossier's JSON Schema of a pack.
     Schema(PackArgs),
+    /// Explain a rule or a clause: the clause's text, the rules that enforce it, what they check.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ExplainArgs {
+    /// A rule id (item-legal-basis-missing) or a clause number (5.2.1.1).
+    pub topic: String,
+    /// A pack directory or manifest file; default: the embedded national pack.
+    #[arg(long)]
+    pub pack: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = LangArg::Zh)]
+    pub lang: LangArg,
 }
 
 #[derive(Debug, Subcommand)]

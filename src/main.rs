@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Pack(PackCommand::Lint(arguments)) => commands::pack::lint(&arguments),
         Command::Pack(PackCommand::Doc(arguments)) => commands::pack::doc(&arguments),
         Command::Schema(arguments) => commands::pack::schema(&arguments),
+        Command::Explain(arguments) => commands::pack::explain(&arguments),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

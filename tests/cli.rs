@@ -349,3 +349,36 @@ fn hostile_inputs_end_in_errors_not_crashes() {
     let output = guifan_with_stdin(&["check", "-"], "\u{0}\u{1}binary");
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[test]
+fn explain_shows_the_clause_and_the_rules_that_enforce_it() {
+    let output = guifan(&[
+        "explain",
+        "item-promised-limit-exceeds-statutory",
+        "--pack",
+        "tests/packs/minimal",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.starts_with(
+            "item-promised-limit-exceeds-statutory [error] (tests/packs/minimal/pack.yaml:19)\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("  assert: item.promised_limit <= item.statutory_limit\n"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "条款 5.3.2 (应 shall, automated)\n  应督促进驻部门将所有服务事项向一个内设机构集中"
+        ),
+        "{stdout}"
+    );
+    let clause = guifan(&["explain", "5.3.2", "--pack", "tests/packs/minimal"]);
+    assert!(text(&clause.stdout).contains("item-promised-limit-exceeds-statutory [error]"));
+    let unknown = guifan(&["explain", "9.9.9"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(text(&unknown.stderr).contains("`9.9.9` is neither a rule nor a clause"));
+}

@@ -1,8 +1,10 @@
-//! `guifan pack lint`, `guifan pack doc` and `guifan schema`: for the people who write packs.
+//! `guifan pack lint`, `guifan pack doc`, `guifan schema` and `guifan explain`: for the people
+//! who write packs and those who read their findings.
 
 use super::check::load_selected_pack;
 use super::{write_atomically, Outcome};
-use crate::cli::{PackArgs, PackDocArgs};
+use crate::cli::{ExplainArgs, LangArg, PackArgs, PackDocArgs};
+use crate::engine::Lang;
 use crate::error::GuifanError;
 use crate::report::pack_doc;
 
@@ -33,4 +35,22 @@ pub fn schema(arguments: &PackArgs) -> Result<Outcome, GuifanError> {
         .map_err(|error| GuifanError::Usage(format!("the schema cannot be printed: {error}")))?;
     println!("{text}");
     Ok(Outcome::Clean)
+}
+
+pub fn explain(arguments: &ExplainArgs) -> Result<Outcome, GuifanError> {
+    let pack = load_selected_pack(arguments.pack.as_deref())?;
+    let lang = match arguments.lang {
+        LangArg::Zh => Lang::Zh,
+        LangArg::En => Lang::En,
+    };
+    match pack_doc::explain(&pack, &arguments.topic, lang) {
+        Some(text) => {
+            print!("{text}");
+            Ok(Outcome::Clean)
+        }
+        None => Err(GuifanError::Usage(format!(
+            "`{}` is neither a rule nor a clause of {} {}",
+            arguments.topic, pack.manifest.id, pack.manifest.version
+        ))),
+    }
 }

@@ -4,7 +4,8 @@
 
 use std::fmt::Write;
 
-use crate::pack::{Coverage, Force, Pack, TemplatePart};
+use crate::engine::Lang;
+use crate::pack::{Clause, Coverage, Force, Pack, Rule, Target, TemplatePart};
 
 fn force_words(force: Force) -> &'static str {
     match force {
@@ -162,4 +163,122 @@ pub fn lint_summary(pack: &Pack) -> String {
         }
     }
     out
+}
+
+/// What `guifan explain` prints for a rule id or a clause number; `None` when it is neither.
+pub fn explain(pack: &Pack, topic: &str, lang: Lang) -> Option<String> {
+    let mut out = String::new();
+    if let Some(clause) = pack.clause(topic) {
+        explain_clause(&mut out, clause, lang);
+        let rules: Vec<&Rule> = pack
+            .rules
+            .iter()
+            .filter(|rule| rule.clauses.iter().any(|number| number == topic))
+            .collect();
+        for rule in rules {
+            out.push('\n');
+            explain_rule(&mut out, pack, rule, lang, false);
+        }
+        return Some(out);
+    }
+    let rules: Vec<&Rule> = pack.rules.iter().filter(|rule| rule.id == topic).collect();
+    if rules.is_empty() {
+        return None;
+    }
+    for (index, rule) in rules.iter().enumerate() {
+        if index > 0 {
+            out.push('\n');
+        }
+        explain_rule(&mut out, pack, rule, lang, true);
+    }
+    Some(out)
+}
+
+fn explain_clause(out: &mut String, clause: &Clause, lang: Lang) {
+    let heading = match lang {
+        Lang::Zh => "条款",
+        Lang::En => "clause",
+    };
+    let _ = writeln!(
+        out,
+        "{heading} {} ({}, {})",
+        clause.number,
+        force_words(clause.force),
+        coverage_words(clause.coverage)
+    );
+    for line in clause.text.lines() {
+        let _ = writeln!(out, "  {line}");
+    }
+    if let Some(reason) = &clause.reason {
+        let _ = writeln!(out, "  ({reason})");
+    }
+}
+
+fn explain_rule(out: &mut String, pack: &Pack, rule: &Rule, lang: Lang, with_clauses: bool) {
+    let origin = rule.origin.file.line_column(rule.origin.span.start());
+    let _ = writeln!(
+        out,
+        "{} [{}] ({}:{})",
+        rule.id,
+        rule.severity.as_str(),
+        rule.origin.file.name,
+        origin.line
+    );
+    let message = match lang {
+        Lang::Zh => &rule.message.zh,
+        Lang::En => &rule.message.en,
+    };
+    let _ = writeln!(out, "  message: {}", template_text(&message.parts));
+    if let Some(help) = &rule.help {
+        let _ = writeln!(out, "  help: {}", lang.pick(&help.zh, &help.en));
+    }
+    if !rule.for_each.is_empty() {
+        let levels: Vec<String> = rule
+            .for_each
+            .iter()
+            .map(|level| {
+                let mut path: Vec<&str> = level.from_binding.iter().map(String::as_str).collect();
+                path.extend(level.path.iter().map(String::as_str));
+                format!("{} as {}", path.join("."), level.binding)
+            })
+            .collect();
+        let _ = writeln!(out, "  for_each: {}", levels.join(", "));
+    }
+    if let Some(guard) = &rule.guard {
+        let _ = writeln!(
+            out,
+            "  when: {}",
+            guard
+                .source
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+    }
+    let _ = writeln!(
+        out,
+        "  assert: {}",
+        rule.assertion
+            .source
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    match &rule.target {
+        Some(Target::Relative(path)) => {
+            let _ = writeln!(out, "  target: {}", path.join("."));
+        }
+        Some(Target::Absolute(pointer)) => {
+            let _ = writeln!(out, "  target: {pointer}");
+        }
+        None => {}
+    }
+    if with_clauses {
+        for number in &rule.clauses {
+            if let Some(clause) = pack.clause(number) {
+                out.push('\n');
+                explain_clause(out, clause, lang);
+            }
+        }
+    }
 }
