@@ -13,7 +13,7 @@ mod tree;
 mod yaml;
 
 pub use json::parse_json;
-pub use pointer::{escape_pointer_token, Location};
+pub use pointer::{escape_pointer_token, pointer_tokens, Location};
 pub use tree::{Entry, Node, NodeKind};
 pub use yaml::parse_yaml;
 

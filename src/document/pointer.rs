@@ -25,7 +25,29 @@ fn unescape_pointer_token(token: &str) -> String {
     token.replace("~1", "/").replace("~0", "~")
 }
 
+/// The unescaped reference tokens of a JSON Pointer (none for the empty pointer).
+pub fn pointer_tokens(pointer: &str) -> impl Iterator<Item = String> + '_ {
+    pointer
+        .strip_prefix('/')
+        .into_iter()
+        .flat_map(|rest| rest.split('/'))
+        .map(unescape_pointer_token)
+}
+
 impl Node {
+    /// The node a JSON Pointer names, if it exists.
+    pub fn at(&self, pointer: &str) -> Option<&Node> {
+        let mut current = self;
+        for token in pointer_tokens(pointer) {
+            current = match &current.kind {
+                NodeKind::Map(_) => current.get(&token)?,
+                NodeKind::Seq(items) => items.get(token.parse::<usize>().ok()?)?,
+                _ => return None,
+            };
+        }
+        Some(current)
+    }
+
     /// Finds the node a JSON Pointer names. A value is underlined by its own span; for a
     /// mapping entry, a missing value or a whole mapping, the key the user wrote is the
     /// anchor, so the label sits on the line a person looks at.
@@ -39,12 +61,7 @@ impl Node {
                 missing: None,
             };
         }
-        let tokens: Vec<String> = pointer
-            .strip_prefix('/')
-            .unwrap_or(pointer)
-            .split('/')
-            .map(unescape_pointer_token)
-            .collect();
+        let tokens: Vec<String> = pointer_tokens(pointer).collect();
         for (index, token) in tokens.iter().enumerate() {
             let next = match &current.kind {
                 NodeKind::Map(entries) => entries

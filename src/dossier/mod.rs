@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::document::{parse_documents, Node, NodeKind, Syntax};
+use crate::document::{parse_documents, pointer_tokens, Node, NodeKind, Syntax};
 use crate::error::{GuifanError, LocatedError};
 use crate::source::{SourceFile, Span};
 
@@ -138,11 +138,7 @@ pub fn read_as_written(root: &mut Node, pointer: &str, source: &SourceFile) -> b
 
 fn node_at_mut<'a>(root: &'a mut Node, pointer: &str) -> Option<&'a mut Node> {
     let mut current = root;
-    if pointer.is_empty() {
-        return Some(current);
-    }
-    for token in pointer.strip_prefix('/')?.split('/') {
-        let token = token.replace("~1", "/").replace("~0", "~");
+    for token in pointer_tokens(pointer) {
         current = match &mut current.kind {
             NodeKind::Map(entries) => {
                 &mut entries.iter_mut().find(|entry| *entry.key == *token)?.value

@@ -48,8 +48,7 @@ pub fn validate(pack: &Pack, dossier: &mut Dossier, lang: Lang, findings: &mut V
             break;
         }
     }
-    let known_keys: Vec<String> = schema_keys(&pack.schema);
-    let known: Vec<&str> = known_keys.iter().map(String::as_str).collect();
+    let known: Vec<&str> = pack.schema_properties.iter().map(String::as_str).collect();
     for problem in problems {
         report(dossier, problem, lang, &known, findings);
     }
@@ -72,24 +71,6 @@ fn wants_string(kind: &ValidationErrorKind) -> bool {
         }
         _ => false,
     }
-}
-
-fn schema_keys(schema: &serde_json::Value) -> Vec<String> {
-    let mut names = std::collections::BTreeSet::new();
-    let mut stack = vec![schema];
-    while let Some(value) = stack.pop() {
-        match value {
-            serde_json::Value::Object(object) => {
-                if let Some(serde_json::Value::Object(properties)) = object.get("properties") {
-                    names.extend(properties.keys().cloned());
-                }
-                stack.extend(object.values());
-            }
-            serde_json::Value::Array(items) => stack.extend(items),
-            _ => {}
-        }
-    }
-    names.into_iter().collect()
 }
 
 fn structure_text(message: String, label: String, help: Option<String>) -> FindingText<'static> {
@@ -120,7 +101,9 @@ fn report(
                     .locate(&path)
                     .exact
                     .then(|| {
-                        node_at(&dossier.root, &path)
+                        dossier
+                            .root
+                            .at(&path)
                             .and_then(|node| node.entry(&key))
                             .map(|entry| entry.key_span)
                     })
@@ -214,23 +197,4 @@ fn type_words(kind: &TypeKind) -> String {
             .collect::<Vec<_>>()
             .join(" | "),
     }
-}
-
-fn node_at<'a>(
-    root: &'a crate::document::Node,
-    pointer: &str,
-) -> Option<&'a crate::document::Node> {
-    let mut current = root;
-    if pointer.is_empty() {
-        return Some(current);
-    }
-    for token in pointer.strip_prefix('/')?.split('/') {
-        let token = token.replace("~1", "/").replace("~0", "~");
-        current = match &current.kind {
-            crate::document::NodeKind::Map(_) => current.get(&token)?,
-            crate::document::NodeKind::Seq(items) => items.get(token.parse::<usize>().ok()?)?,
-            _ => return None,
-        };
-    }
-    Some(current)
 }

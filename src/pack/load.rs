@@ -322,6 +322,7 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         aliases,
         variables,
         rules,
+        schema_properties,
         ..
     } = context;
     if !problems.0.is_empty() {
@@ -361,6 +362,7 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         clauses,
         aliases,
         schema: schema_json,
+        schema_properties,
         validator,
         variables,
         rules,

@@ -12,7 +12,7 @@ pub use embedded::embedded_national_pack;
 pub use load::{load_pack, load_pack_from_path, PackFiles};
 pub use spec::{Coverage, Force};
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::NaiveDate;
@@ -26,6 +26,8 @@ pub struct Pack {
     /// Chinese (or other) key → canonical key.
     pub aliases: BTreeMap<String, String>,
     pub schema: serde_json::Value,
+    /// Every property name the schema declares anywhere (for suggestions and alias checks).
+    pub schema_properties: BTreeSet<String>,
     pub validator: jsonschema::Validator,
     pub variables: Vec<Variable>,
     pub rules: Vec<Rule>,
