@@ -510,6 +510,33 @@ fn display(value: &Value, out: &mut String) {
                 display(item, out);
             }
         }
+        Value::Map(map) => {
+            // keys sorted: a map's order must not reach a message
+            let mut entries: Vec<(String, &Value)> = map
+                .map
+                .iter()
+                .map(|(key, value)| {
+                    let key = match key {
+                        cel::objects::Key::String(text) => text.to_string(),
+                        cel::objects::Key::Int(number) => number.to_string(),
+                        cel::objects::Key::Uint(number) => number.to_string(),
+                        cel::objects::Key::Bool(boolean) => boolean.to_string(),
+                    };
+                    (key, value)
+                })
+                .collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            out.push('{');
+            for (index, (key, value)) in entries.into_iter().enumerate() {
+                if index > 0 {
+                    out.push_str(", ");
+                }
+                out.push_str(&key);
+                out.push_str(": ");
+                display(value, out);
+            }
+            out.push('}');
+        }
         other => {
             let _ = write!(out, "{other:?}");
         }
