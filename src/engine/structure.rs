@@ -50,7 +50,7 @@ pub fn validate(pack: &Pack, dossier: &mut Dossier, lang: Lang, findings: &mut V
     }
     let known: Vec<&str> = pack.schema_properties.iter().map(String::as_str).collect();
     for problem in problems {
-        report(dossier, problem, lang, &known, findings);
+        report(pack, dossier, problem, lang, &known, findings);
     }
 }
 
@@ -85,7 +85,23 @@ fn structure_text(message: String, label: String, help: Option<String>) -> Findi
     }
 }
 
+/// How a message names a field: `「事项名称」（name）` where the schema gives a title.
+fn field_name(pack: &Pack, key: &str) -> String {
+    match pack.field_titles.get(key) {
+        Some(title) => format!("「{title}」（{key}）"),
+        None => format!("字段 `{key}` "),
+    }
+}
+
+/// The field a pointer ends in (for an array element, the array's field).
+fn last_field(path: &str) -> Option<String> {
+    crate::document::pointer_tokens(path)
+        .filter(|token| token.parse::<usize>().is_err())
+        .last()
+}
+
 fn report(
+    pack: &Pack,
     dossier: &Dossier,
     problem: Problem,
     lang: Lang,
@@ -109,7 +125,10 @@ fn report(
                     })
                     .flatten();
                 let help = suggest(&key, known);
-                let help = help.split_once('?').map(|(first, _)| format!("{first}?"));
+                let help = help.split_once('?').map(|(first, _)| match lang {
+                    Lang::Zh => format!("{}？", first.replace("did you mean", "是否想写")),
+                    Lang::En => format!("{first}?"),
+                });
                 let message = match lang {
                     Lang::Zh => format!("`{key}` 不是规则包 schema 中的字段"),
                     Lang::En => format!("`{key}` is not a field of the pack's schema"),
@@ -129,7 +148,10 @@ fn report(
                 .map(str::to_string)
                 .unwrap_or_else(|| property.to_string());
             let message = match lang {
-                Lang::Zh => format!("缺少必填字段 `{name}`"),
+                Lang::Zh => match pack.field_titles.get(&name) {
+                    Some(title) => format!("缺少必填字段「{title}」（{name}）"),
+                    None => format!("缺少必填字段 `{name}`"),
+                },
                 Lang::En => format!("the required field `{name}` is missing"),
             };
             let child = format!("{path}/{}", escape_pointer_token(&name));
@@ -141,15 +163,18 @@ fn report(
             ));
         }
         kind => {
+            let field = last_field(&path)
+                .map(|key| field_name(pack, &key))
+                .unwrap_or_default();
             let message = match (&kind, lang) {
                 (ValidationErrorKind::Enum { options }, Lang::Zh) => {
-                    format!("取值不在允许范围内，应为其中之一：{}", list(options))
+                    format!("{field}取值不在允许范围内，应为其中之一：{}", list(options))
                 }
                 (ValidationErrorKind::Pattern { pattern }, Lang::Zh) => {
-                    format!("格式不符：应匹配 {pattern}")
+                    format!("{field}格式不符：应匹配 {pattern}")
                 }
                 (ValidationErrorKind::Type { kind }, Lang::Zh) => {
-                    format!("类型不符：应为 {}", type_words(kind))
+                    format!("{field}类型不符：应为 {}", type_words(kind))
                 }
                 (ValidationErrorKind::Enum { options }, Lang::En) => {
                     format!("the value must be one of {}", list(options))
@@ -160,10 +185,16 @@ fn report(
                 (ValidationErrorKind::Type { kind }, Lang::En) => {
                     format!("the value must be {}", type_words(kind))
                 }
-                (_, Lang::Zh) => format!("结构不符：{}", problem.text),
+                (_, Lang::Zh) => format!("{field}结构不符：{}", problem.text),
                 (_, Lang::En) => problem.text.clone(),
             };
-            let label = problem.text.clone();
+            let label = match (&kind, lang) {
+                (ValidationErrorKind::Enum { .. }, Lang::Zh) => "不在允许的取值中".to_string(),
+                (ValidationErrorKind::Pattern { .. }, Lang::Zh) => "格式不符".to_string(),
+                (ValidationErrorKind::Type { .. }, Lang::Zh) => "类型不符".to_string(),
+                (_, Lang::Zh) => "结构不符".to_string(),
+                (_, Lang::En) => problem.text.clone(),
+            };
             findings.push(finding_at(
                 dossier,
                 structure_text(message, label, None),

@@ -289,7 +289,8 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
             ),
         }
     }
-    let schema_properties = property_names(&schema_json);
+    let schema_titles = property_names(&schema_json);
+    let schema_properties: BTreeSet<String> = schema_titles.keys().cloned().collect();
     let sections: BTreeSet<String> = schema_json
         .get("properties")
         .and_then(|properties| properties.as_object())
@@ -363,6 +364,10 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         aliases,
         schema: schema_json,
         schema_properties,
+        field_titles: schema_titles
+            .into_iter()
+            .filter_map(|(name, title)| title.map(|title| (name, title)))
+            .collect(),
         validator,
         variables,
         rules,
@@ -477,19 +482,26 @@ fn date_field(
     date
 }
 
-/// Every property name the schema declares anywhere: the only keys an alias may point to.
-fn property_names(schema: &serde_json::Value) -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
+/// Every property name the schema declares anywhere (the only keys an alias may point to),
+/// with the first `title` given to it (事项名称 for `name` …), for messages.
+fn property_names(schema: &serde_json::Value) -> BTreeMap<String, Option<String>> {
+    let mut names: BTreeMap<String, Option<String>> = BTreeMap::new();
     let mut stack = vec![schema];
     while let Some(value) = stack.pop() {
         match value {
             serde_json::Value::Object(object) => {
                 if let Some(serde_json::Value::Object(properties)) = object.get("properties") {
-                    names.extend(properties.keys().cloned());
+                    for (name, property) in properties {
+                        let title = property.get("title").and_then(|title| title.as_str());
+                        let slot = names.entry(name.clone()).or_default();
+                        if slot.is_none() {
+                            *slot = title.map(str::to_string);
+                        }
+                    }
                 }
-                stack.extend(object.values());
+                stack.extend(object.values().rev());
             }
-            serde_json::Value::Array(items) => stack.extend(items),
+            serde_json::Value::Array(items) => stack.extend(items.iter().rev()),
             _ => {}
         }
     }

@@ -28,6 +28,8 @@ pub struct Pack {
     pub schema: serde_json::Value,
     /// Every property name the schema declares anywhere (for suggestions and alias checks).
     pub schema_properties: BTreeSet<String>,
+    /// A property's Chinese title in the schema (`name` → 事项名称), for messages.
+    pub field_titles: BTreeMap<String, String>,
     pub validator: jsonschema::Validator,
     pub variables: Vec<Variable>,
     pub rules: Vec<Rule>,
