@@ -158,7 +158,7 @@ fn unknown_keys_are_structure_findings_with_a_suggestion() {
     assert_eq!(findings[0].path, "/items/0/promissed");
     assert_eq!(
         findings[0].help.as_deref(),
-        Some("did you mean `promised`?")
+        Some("是否想写 `promised`？")
     );
 }
 
