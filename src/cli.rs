@@ -98,6 +98,9 @@ pub struct CheckArgs {
 pub enum Format {
     Human,
     Json,
+    Sarif,
+    Junit,
+    Github,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -382,3 +382,51 @@ fn explain_shows_the_clause_and_the_rules_that_enforce_it() {
     assert_eq!(unknown.status.code(), Some(2));
     assert!(text(&unknown.stderr).contains("`9.9.9` is neither a rule nor a clause"));
 }
+
+#[test]
+fn ci_formats_sarif_junit_and_github_annotations() {
+    let sarif = guifan(&["check", "--format", "sarif", INVALID, VALID]);
+    assert_eq!(sarif.status.code(), Some(1));
+    let log: serde_json::Value = serde_json::from_slice(&sarif.stdout).expect("sarif is JSON");
+    assert_eq!(log["version"], "2.1.0");
+    let result = &log["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "item-legal-basis-missing");
+    assert_eq!(result["level"], "error");
+    assert_eq!(result["properties"]["clause"], "5.2.1.1");
+    let region = &result["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(
+        (region["startLine"].as_i64(), region["startColumn"].as_i64()),
+        (Some(208), Some(5))
+    );
+    assert_eq!(log["runs"][0]["results"].as_array().map(Vec::len), Some(1));
+    let rules = log["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules");
+    assert!(rules
+        .iter()
+        .any(|rule| rule["id"] == "item-legal-basis-missing"
+            && rule["fullDescription"]["text"]
+                .as_str()
+                .is_some_and(|text| text.starts_with("5.2.1.1 进驻部门应根据"))));
+
+    let junit = text(&guifan(&["check", "--format", "junit", INVALID, VALID]).stdout);
+    assert!(
+        junit.contains(
+            r#"<testsuites name="guifan" tests="2" skipped="0" failures="1" errors="0">"#
+        ),
+        "{junit}"
+    );
+    assert!(junit.contains("tests/data/legal-basis-missing.yaml:208:5: error item-legal-basis-missing (5.2.1.1): 行政权力事项「企业设立登记」没有写明设定依据"), "{junit}");
+    let junit_never =
+        text(&guifan(&["check", "--format", "junit", "--fail-on", "never", INVALID]).stdout);
+    assert!(
+        junit_never.contains(r#"failures="0""#) && junit_never.contains("<system-out>"),
+        "{junit_never}"
+    );
+
+    let github = guifan(&["check", "--format", "github", INVALID, VALID]);
+    assert_eq!(
+        text(&github.stdout),
+        "::error file=tests/data/legal-basis-missing.yaml,line=208,col=5,endLine=208,endColumn=9,title=item-legal-basis-missing (clause 5.2.1.1)::行政权力事项「企业设立登记」没有写明设定依据\n"
+    );
+}

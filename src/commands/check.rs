@@ -55,8 +55,27 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
     };
     let checked = check_inputs(&pack, &inputs, &options)?;
     let summary = Summary::new(checked.sources.len(), checked.dossiers, &checked.findings);
+    let threshold = match arguments.fail_on {
+        FailOn::Error => Some(Severity::Error),
+        FailOn::Warning => Some(Severity::Warning),
+        FailOn::Info => Some(Severity::Info),
+        FailOn::Never => None,
+    };
     let text = match arguments.format {
         Format::Json => report::json::render(&checked.findings, &pack, summary),
+        Format::Sarif => report::sarif::render(&checked.findings, &pack, lang),
+        Format::Github => report::github::render(&checked.findings),
+        Format::Junit => {
+            let dossiers: Vec<report::junit::DossierRef<'_>> = checked
+                .documents
+                .iter()
+                .map(|(file, document)| report::junit::DossierRef {
+                    file,
+                    document: *document,
+                })
+                .collect();
+            report::junit::render(&checked.findings, &dossiers, threshold)
+        }
         Format::Human => {
             let color = match arguments.color {
                 ColorArg::Always => true,
@@ -79,12 +98,6 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         Some(path) => write_atomically(path, &text)?,
         None => print!("{text}"),
     }
-    let threshold = match arguments.fail_on {
-        FailOn::Error => Some(Severity::Error),
-        FailOn::Warning => Some(Severity::Warning),
-        FailOn::Info => Some(Severity::Info),
-        FailOn::Never => None,
-    };
     let failing = threshold.is_some_and(|threshold| {
         checked
             .findings
@@ -111,6 +124,8 @@ pub struct Checked {
     pub findings: Vec<Finding>,
     pub sources: BTreeMap<String, Arc<SourceFile>>,
     pub dossiers: usize,
+    /// Every dossier checked, as (file, document index), in input order.
+    pub documents: Vec<(String, usize)>,
 }
 
 /// A file read and parsed into its dossiers.
@@ -151,7 +166,13 @@ pub fn check_inputs(
     let dossiers: usize = files.iter().map(|(_, dossiers)| dossiers.len()).sum();
     let mut sources = BTreeMap::new();
     let mut all = Vec::new();
+    let mut documents = Vec::new();
     for (file, file_dossiers) in files {
+        documents.extend(
+            file_dossiers
+                .iter()
+                .map(|dossier| (file.name.clone(), dossier.document)),
+        );
         sources.insert(file.name.clone(), file);
         all.extend(file_dossiers);
     }
@@ -164,6 +185,7 @@ pub fn check_inputs(
         findings,
         sources,
         dossiers,
+        documents,
     })
 }
 

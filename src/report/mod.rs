@@ -1,8 +1,11 @@
-//! Reports: findings rendered for people (miette) and for machines (JSON). Each format has its
+//! Reports: findings rendered for people (miette) and for machines (JSON, SARIF, JUnit,
+//! GitHub annotations). Each format has its
 //! own data-transfer types; nothing here evaluates anything.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
 
 use crate::finding::{Finding, Severity};
 
@@ -34,3 +37,4 @@ impl Summary {
     }
 }
 pub mod pack_doc;
+pub mod sarif;

@@ -1,0 +1,42 @@
+//! GitHub Actions workflow commands: one `::error`/`::warning`/`::notice` line per finding, so
+//! findings appear as annotations on the changed lines of a pull request.
+
+use crate::finding::{Finding, Severity};
+
+/// Escapes a message (GitHub's rules: `%`, CR and LF).
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a property value (as data, plus `:` and `,`).
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn render(findings: &[Finding]) -> String {
+    let mut out = String::new();
+    for finding in findings {
+        let command = match finding.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let title = match &finding.clause {
+            Some(clause) => format!("{} (clause {clause})", finding.rule),
+            None => finding.rule.clone(),
+        };
+        out.push_str(&format!(
+            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+            escape_property(&finding.file),
+            finding.start.line,
+            finding.start.column,
+            finding.end.line,
+            finding.end.column,
+            escape_property(&title),
+            escape_data(&finding.message),
+        ));
+    }
+    out
+}

@@ -1,0 +1,99 @@
+//! JUnit XML, for CI systems that show test results: a test suite per file, a test case per
+//! dossier, failing when it has findings at or above `--fail-on`; findings below it are listed
+//! as the case's output.
+
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+
+use crate::finding::{Finding, Severity};
+
+/// One dossier of a file: its file name and document index.
+pub struct DossierRef<'a> {
+    pub file: &'a str,
+    pub document: usize,
+}
+
+fn line(finding: &Finding) -> String {
+    let clause = finding
+        .clause
+        .as_deref()
+        .map(|clause| format!(" ({clause})"))
+        .unwrap_or_default();
+    format!(
+        "{}:{}:{}: {} {}{}: {}",
+        finding.file,
+        finding.start.line,
+        finding.start.column,
+        finding.severity.as_str(),
+        finding.rule,
+        clause,
+        finding.message
+    )
+}
+
+pub fn render(
+    findings: &[Finding],
+    dossiers: &[DossierRef<'_>],
+    threshold: Option<Severity>,
+) -> String {
+    let mut report = Report::new("guifan");
+    let mut files: Vec<&str> = dossiers.iter().map(|dossier| dossier.file).collect();
+    files.dedup();
+    for file in files {
+        let mut suite = TestSuite::new(file);
+        for dossier in dossiers.iter().filter(|dossier| dossier.file == file) {
+            let own: Vec<&Finding> = findings
+                .iter()
+                .filter(|finding| finding.file == file && finding.document == dossier.document)
+                .collect();
+            let failing: Vec<&Finding> = own
+                .iter()
+                .copied()
+                .filter(|finding| threshold.is_some_and(|threshold| finding.severity >= threshold))
+                .collect();
+            let status = if failing.is_empty() {
+                TestCaseStatus::success()
+            } else {
+                let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                let rules: Vec<&str> = failing
+                    .iter()
+                    .map(|finding| finding.rule.as_str())
+                    .collect();
+                status.set_message(format!(
+                    "{} finding(s): {}",
+                    failing.len(),
+                    rules.join(", ")
+                ));
+                status.set_type("guifan");
+                status.set_description(
+                    failing
+                        .iter()
+                        .map(|finding| line(finding))
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                );
+                status
+            };
+            let mut case = TestCase::new(format!("{file}#{}", dossier.document), status);
+            case.set_classname(file);
+            let below: Vec<String> = own
+                .iter()
+                .filter(|finding| !failing.contains(finding))
+                .map(|finding| line(finding))
+                .collect();
+            if !below.is_empty() {
+                case.set_system_out(below.join("\n"));
+            }
+            suite.add_test_case(case);
+        }
+        report.add_test_suite(suite);
+    }
+    report
+        .to_string()
+        .map(|mut text| {
+            if !text.ends_with('\n') {
+                text.push('\n');
+            }
+            text
+        })
+        .unwrap_or_else(|error| format!("<!-- {error} -->\n"))
+}

@@ -1,0 +1,161 @@
+//! SARIF 2.1.0, for code-scanning dashboards: one run, the pack's rules as the tool's rules
+//! (with the clause text), one result per finding with its region in characters.
+
+use std::collections::BTreeMap;
+
+use serde_sarif::sarif::{
+    ArtifactLocation, Location, Message, MultiformatMessageString, PhysicalLocation, PropertyBag,
+    Region, ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool,
+    ToolComponent,
+};
+
+use crate::engine::Lang;
+use crate::finding::{Finding, Severity, RULE_ERROR, STRUCTURE_RULE};
+use crate::pack::{Pack, TemplatePart};
+
+fn level(severity: Severity) -> ResultLevel {
+    match severity {
+        Severity::Error => ResultLevel::Error,
+        Severity::Warning => ResultLevel::Warning,
+        Severity::Info => ResultLevel::Note,
+    }
+}
+
+fn properties(entries: &[(&str, serde_json::Value)]) -> PropertyBag {
+    let additional: BTreeMap<String, serde_json::Value> = entries
+        .iter()
+        .map(|(key, value)| (key.to_string(), value.clone()))
+        .collect();
+    PropertyBag::builder()
+        .additional_properties(additional)
+        .build()
+}
+
+/// The tool's rule list: every rule of the pack once, plus the two built-in ids.
+fn descriptors(pack: &Pack, lang: Lang) -> Vec<ReportingDescriptor> {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut descriptors = Vec::new();
+    for rule in &pack.rules {
+        if !seen.insert(rule.id.clone()) {
+            continue;
+        }
+        let message = match lang {
+            Lang::Zh => &rule.message.zh,
+            Lang::En => &rule.message.en,
+        };
+        let short: String = message
+            .parts
+            .iter()
+            .map(|part| match part {
+                TemplatePart::Literal(text) => text.clone(),
+                TemplatePart::Expression(expression) => format!("{{{}}}", expression.source),
+            })
+            .collect();
+        let clause_texts: Vec<String> = rule
+            .clauses
+            .iter()
+            .filter_map(|number| {
+                pack.clause(number)
+                    .map(|clause| format!("{number} {}", clause.text))
+            })
+            .collect();
+        let mut descriptor = ReportingDescriptor::builder()
+            .id(rule.id.clone())
+            .short_description(MultiformatMessageString::builder().text(short).build())
+            .full_description(
+                MultiformatMessageString::builder()
+                    .text(clause_texts.join("\n"))
+                    .build(),
+            )
+            .properties(properties(&[("clauses", serde_json::json!(rule.clauses))]))
+            .build();
+        descriptor.help = rule.help.as_ref().map(|help| {
+            MultiformatMessageString::builder()
+                .text(lang.pick(&help.zh, &help.en))
+                .build()
+        });
+        descriptors.push(descriptor);
+    }
+    for (id, text) in [
+        (
+            STRUCTURE_RULE,
+            "the dossier does not match the pack's JSON Schema",
+        ),
+        (RULE_ERROR, "a rule could not be evaluated on the dossier"),
+    ] {
+        descriptors.push(
+            ReportingDescriptor::builder()
+                .id(id)
+                .short_description(MultiformatMessageString::builder().text(text).build())
+                .build(),
+        );
+    }
+    descriptors
+}
+
+pub fn render(findings: &[Finding], pack: &Pack, lang: Lang) -> String {
+    let driver = ToolComponent::builder()
+        .name("guifan")
+        .version(env!("CARGO_PKG_VERSION"))
+        .semantic_version(env!("CARGO_PKG_VERSION"))
+        .rules(descriptors(pack, lang))
+        .properties(properties(&[
+            ("pack", serde_json::json!(pack.manifest.id)),
+            ("packVersion", serde_json::json!(pack.manifest.version)),
+        ]))
+        .build();
+    let results: Vec<SarifResult> = findings
+        .iter()
+        .map(|finding| {
+            let region = Region::builder()
+                .start_line(finding.start.line as i64)
+                .start_column(finding.start.column as i64)
+                .end_line(finding.end.line as i64)
+                .end_column(finding.end.column as i64)
+                .build();
+            let location = Location::builder()
+                .physical_location(
+                    PhysicalLocation::builder()
+                        .artifact_location(
+                            ArtifactLocation::builder()
+                                .uri(finding.file.clone())
+                                .build(),
+                        )
+                        .region(region)
+                        .build(),
+                )
+                .build();
+            let mut bag = vec![
+                ("path", serde_json::json!(finding.path)),
+                ("document", serde_json::json!(finding.document)),
+            ];
+            if let Some(clause) = &finding.clause {
+                bag.push(("clause", serde_json::json!(clause)));
+            }
+            if let Some(failed) = &finding.failed_rule {
+                bag.push(("failedRule", serde_json::json!(failed)));
+            }
+            SarifResult::builder()
+                .rule_id(finding.rule.clone())
+                .level(level(finding.severity))
+                .message(Message::builder().text(finding.message.clone()).build())
+                .locations(vec![location])
+                .properties(properties(&bag))
+                .build()
+        })
+        .collect();
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver).build())
+        .results(results)
+        .column_kind(serde_json::json!("unicodeCodePoints"))
+        .build();
+    let sarif = Sarif::builder()
+        .version(serde_json::json!("2.1.0"))
+        .schema(serde_sarif::sarif::SCHEMA_URL)
+        .runs(vec![run])
+        .build();
+    let mut text = serde_json::to_string_pretty(&sarif)
+        .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"));
+    text.push('\n');
+    text
+}
