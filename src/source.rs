@@ -76,6 +76,8 @@ impl SourceFile {
         let mut line_starts = vec![0u32];
         line_starts
             .extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|offset| offset as u32 + 1));
+        // the vector grew by doubling; a large file keeps millions of these
+        line_starts.shrink_to_fit();
         SourceFile {
             name: name.into(),
             text,

@@ -156,10 +156,7 @@ fn unknown_keys_are_structure_findings_with_a_suggestion() {
     );
     assert_eq!(rules(&findings), vec![(STRUCTURE_RULE, 5, 5)]);
     assert_eq!(findings[0].path, "/items/0/promissed");
-    assert_eq!(
-        findings[0].help.as_deref(),
-        Some("是否想写 `promised`？")
-    );
+    assert_eq!(findings[0].help.as_deref(), Some("是否想写 `promised`？"));
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use jsonc_parser::ast::{ObjectPropName, Value};
 use jsonc_parser::{parse_to_ast, CollectOptions, CommentCollectionStrategy, ParseOptions};
 
-use super::tree::{Entry, Node, NodeKind};
+use super::tree::{Entry, Interner, Node, NodeKind};
 use super::SyntaxError;
 use crate::source::{SourceFile, Span};
 
@@ -35,7 +35,7 @@ pub fn parse_json(source: &SourceFile) -> Result<Node, SyntaxError> {
         }
     })?;
     match parsed.value {
-        Some(value) => convert(source, value),
+        Some(value) => convert(source, &mut Interner::default(), value),
         None => Err(SyntaxError {
             message: "the JSON file is empty".to_string(),
             span: Span::new(0, 0),
@@ -82,10 +82,14 @@ fn refuse_deep_nesting(text: &str) -> Result<(), SyntaxError> {
     Ok(())
 }
 
-fn convert(source: &SourceFile, value: Value<'_>) -> Result<Node, SyntaxError> {
+fn convert(
+    source: &SourceFile,
+    strings: &mut Interner,
+    value: Value<'_>,
+) -> Result<Node, SyntaxError> {
     Ok(match value {
         Value::StringLit(text) => Node::new(
-            NodeKind::Str(text.value.as_ref().into()),
+            NodeKind::Str(strings.intern(&text.value)),
             Span::new(text.range.start, text.range.end),
         ),
         Value::NumberLit(number) => {
@@ -117,21 +121,21 @@ fn convert(source: &SourceFile, value: Value<'_>) -> Result<Node, SyntaxError> {
             let items = array
                 .elements
                 .into_iter()
-                .map(|element| convert(source, element))
+                .map(|element| convert(source, strings, element))
                 .collect::<Result<Vec<_>, _>>()?;
-            Node::new(NodeKind::Seq(items), span)
+            Node::new(NodeKind::Seq(items.into_boxed_slice()), span)
         }
         Value::Object(object) => {
             let span = Span::new(object.range.start, object.range.end);
             let mut entries: Vec<Entry> = Vec::with_capacity(object.properties.len());
             for property in object.properties {
-                let (key, key_span): (Box<str>, Span) = match &property.name {
+                let (key, key_span): (std::sync::Arc<str>, Span) = match &property.name {
                     ObjectPropName::String(text) => (
-                        text.value.as_ref().into(),
+                        strings.intern(&text.value),
                         Span::new(text.range.start, text.range.end),
                     ),
                     ObjectPropName::Word(word) => (
-                        word.value.into(),
+                        strings.intern(word.value),
                         Span::new(word.range.start, word.range.end),
                     ),
                 };
@@ -146,14 +150,14 @@ fn convert(source: &SourceFile, value: Value<'_>) -> Result<Node, SyntaxError> {
                         label: "written again here".to_string(),
                     });
                 }
-                let value = convert(source, property.value)?;
+                let value = convert(source, strings, property.value)?;
                 entries.push(Entry {
                     key,
                     key_span,
                     value,
                 });
             }
-            Node::new(NodeKind::Map(entries), span)
+            Node::new(NodeKind::Map(entries.into_boxed_slice()), span)
         }
     })
 }

@@ -9,11 +9,13 @@
 
 mod json;
 mod pointer;
+mod schema;
 mod tree;
 mod yaml;
 
 pub use json::parse_json;
 pub use pointer::{escape_pointer_token, pointer_tokens, Location};
+pub use schema::{NodeJson, NodeNumber};
 pub use tree::{Entry, Node, NodeKind};
 pub use yaml::parse_yaml;
 

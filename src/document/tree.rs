@@ -1,5 +1,9 @@
 //! The spanned tree: values with the byte span of every node and every mapping key.
 
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
 use crate::source::Span;
 
 /// One value of a document with the byte span where it was written.
@@ -18,16 +22,19 @@ pub enum NodeKind {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(Box<str>),
-    Seq(Vec<Node>),
-    Map(Vec<Entry>),
+    /// Shared: a parser keeps one copy of each distinct string of a document.
+    Str(Arc<str>),
+    /// Boxed slices, not vectors: a node is 40 bytes rather than 48.
+    Seq(Box<[Node]>),
+    Map(Box<[Entry]>),
 }
 
 /// A mapping entry. `key` is the canonical key (after alias resolution); `key_span` is where
 /// the key was written, so a diagnostic points at the word the user typed.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Entry {
-    pub key: Box<str>,
+    /// Shared: a parser keeps one copy of each distinct key of a document.
+    pub key: Arc<str>,
     pub key_span: Span,
     pub value: Node,
 }
@@ -115,5 +122,64 @@ impl Node {
                     .collect(),
             ),
         }
+    }
+}
+
+/// One copy of each distinct string (keys and string values) while a document is read: a
+/// dossier repeats its keys, dates, codes and law titles thousands of times, and a shared copy
+/// costs a pointer where a copy of its own cost an allocation.
+#[derive(Default)]
+pub(crate) struct Interner {
+    strings: HashSet<Arc<str>, BuildHasherDefault<WordHasher>>,
+}
+
+impl Interner {
+    pub(crate) fn intern(&mut self, text: &str) -> Arc<str> {
+        if let Some(found) = self.strings.get(text) {
+            return Arc::clone(found);
+        }
+        let text: Arc<str> = text.into();
+        self.strings.insert(Arc::clone(&text));
+        text
+    }
+}
+
+/// A small multiplicative hash (FxHash's), a word at a time: the interner hashes every scalar
+/// of a document, and SipHash cost more than the allocation it saves.
+#[derive(Default)]
+pub(crate) struct WordHasher(u64);
+
+impl WordHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut word = [0u8; 8];
+            word[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u8(&mut self, byte: u8) {
+        self.add(u64::from(byte));
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.add(value as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }

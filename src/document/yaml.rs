@@ -6,10 +6,11 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan, Tag};
 
-use super::tree::{Entry, Node, NodeKind};
+use super::tree::{Entry, Interner, Node, NodeKind};
 use super::SyntaxError;
 use crate::source::{SourceFile, Span};
 
@@ -32,7 +33,7 @@ enum Frame {
         start: usize,
         anchor: usize,
         entries: Vec<Entry>,
-        pending_key: Option<(Box<str>, Span)>,
+        pending_key: Option<(Arc<str>, Span)>,
     },
 }
 
@@ -44,6 +45,7 @@ struct Builder<'s> {
     anchors: HashMap<usize, (Node, usize)>,
     expansion_budget: usize,
     expanded_nodes: usize,
+    strings: Interner,
 }
 
 /// Reads every document of a YAML stream. An empty stream has no documents.
@@ -55,6 +57,7 @@ pub fn parse_yaml(source: &SourceFile) -> Result<Vec<Node>, SyntaxError> {
         anchors: HashMap::new(),
         expanded_nodes: 0,
         expansion_budget: source.text.len().max(MIN_EXPANSION_BUDGET),
+        strings: Interner::default(),
     };
     let mut parser = Parser::new_from_str(&source.text);
     while let Some(next) = parser.next_event() {
@@ -157,7 +160,10 @@ impl Builder<'_> {
                     } => {
                         let end = items.last().map_or(end_marker, |item| item.span.end());
                         (
-                            Node::new(NodeKind::Seq(items), Span::new(start, end.max(start))),
+                            Node::new(
+                                NodeKind::Seq(items.into_boxed_slice()),
+                                Span::new(start, end.max(start)),
+                            ),
                             anchor,
                         )
                     }
@@ -171,7 +177,10 @@ impl Builder<'_> {
                             entry.value.span.end().max(entry.key_span.end())
                         });
                         (
-                            Node::new(NodeKind::Map(entries), Span::new(start, end.max(start))),
+                            Node::new(
+                                NodeKind::Map(entries.into_boxed_slice()),
+                                Span::new(start, end.max(start)),
+                            ),
                             anchor,
                         )
                     }
@@ -222,7 +231,7 @@ impl Builder<'_> {
     }
 
     fn scalar(
-        &self,
+        &mut self,
         value: Cow<'_, str>,
         style: ScalarStyle,
         tag: Option<&Tag>,
@@ -231,7 +240,7 @@ impl Builder<'_> {
         if let Some(tag) = tag {
             let core = tag.is_yaml_core_schema();
             let resolved = match (core, tag.suffix.as_str()) {
-                (true, "str") => Some(NodeKind::Str(value.as_ref().into())),
+                (true, "str") => Some(NodeKind::Str(self.strings.intern(&value))),
                 (true, "int") => match resolve_plain(&value) {
                     kind @ NodeKind::Int(_) => Some(kind),
                     _ => None,
@@ -260,18 +269,21 @@ impl Builder<'_> {
                 });
         }
         if style != ScalarStyle::Plain {
-            return Ok(Node::new(NodeKind::Str(value.as_ref().into()), span));
+            return Ok(Node::new(NodeKind::Str(self.strings.intern(&value)), span));
         }
-        let kind = resolve_plain(&value);
-        if let NodeKind::Str(_) = kind {
-            if looks_like_out_of_range_integer(&value) {
-                return Err(SyntaxError {
-                    message: format!("the integer {value} is too large"),
-                    span,
-                    label: "quote it if it is a code".to_string(),
-                });
+        let kind = match resolve_plain_scalar(&value) {
+            Some(kind) => kind,
+            None => {
+                if looks_like_out_of_range_integer(&value) {
+                    return Err(SyntaxError {
+                        message: format!("the integer {value} is too large"),
+                        span,
+                        label: "quote it if it is a code".to_string(),
+                    });
+                }
+                NodeKind::Str(self.strings.intern(&value))
             }
-        }
+        };
         Ok(Node {
             kind,
             span,
@@ -303,8 +315,8 @@ impl Builder<'_> {
                     Ok(())
                 }
                 None => {
-                    let key: Box<str> = match &node.kind {
-                        NodeKind::Str(text) => text.clone(),
+                    let key: Arc<str> = match &node.kind {
+                        NodeKind::Str(text) => Arc::clone(text),
                         NodeKind::Null if node.span.is_empty() => {
                             return Err(SyntaxError {
                                 message: "a mapping key is empty".to_string(),
@@ -319,7 +331,7 @@ impl Builder<'_> {
                                 label: "complex key".to_string(),
                             })
                         }
-                        _ => self.source.slice(span).into(),
+                        _ => self.strings.intern(self.source.slice(span)),
                     };
                     if let Some(previous) = entries.iter().find(|entry| entry.key == key) {
                         let first = self.source.line_column(previous.key_span.start());
@@ -342,44 +354,55 @@ impl Builder<'_> {
 
 /// Resolves a plain scalar by the YAML 1.2 core schema.
 fn resolve_plain(text: &str) -> NodeKind {
+    resolve_plain_scalar(text).unwrap_or_else(|| NodeKind::Str(text.into()))
+}
+
+/// A plain scalar's null, boolean or number; `None` when it is a string.
+fn resolve_plain_scalar(text: &str) -> Option<NodeKind> {
+    // most scalars of a dossier are words: only these bytes can start anything else
+    match text.as_bytes().first() {
+        None => return Some(NodeKind::Null),
+        Some(first) if !b"0123456789+-.~nNtTfF".contains(first) => return None,
+        Some(_) => {}
+    }
     match text {
-        "" | "~" | "null" | "Null" | "NULL" => return NodeKind::Null,
-        "true" | "True" | "TRUE" => return NodeKind::Bool(true),
-        "false" | "False" | "FALSE" => return NodeKind::Bool(false),
+        "" | "~" | "null" | "Null" | "NULL" => return Some(NodeKind::Null),
+        "true" | "True" | "TRUE" => return Some(NodeKind::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(NodeKind::Bool(false)),
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return NodeKind::Float(f64::INFINITY)
+            return Some(NodeKind::Float(f64::INFINITY))
         }
-        "-.inf" | "-.Inf" | "-.INF" => return NodeKind::Float(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return NodeKind::Float(f64::NAN),
+        "-.inf" | "-.Inf" | "-.INF" => return Some(NodeKind::Float(f64::NEG_INFINITY)),
+        ".nan" | ".NaN" | ".NAN" => return Some(NodeKind::Float(f64::NAN)),
         _ => {}
     }
     if let Some(octal) = text.strip_prefix("0o") {
         if !octal.is_empty() && octal.bytes().all(|byte| (b'0'..=b'7').contains(&byte)) {
             if let Ok(number) = i64::from_str_radix(octal, 8) {
-                return NodeKind::Int(number);
+                return Some(NodeKind::Int(number));
             }
         }
     }
     if let Some(hex) = text.strip_prefix("0x") {
         if !hex.is_empty() && hex.bytes().all(|byte| byte.is_ascii_hexdigit()) {
             if let Ok(number) = i64::from_str_radix(hex, 16) {
-                return NodeKind::Int(number);
+                return Some(NodeKind::Int(number));
             }
         }
     }
     let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
     if !digits.is_empty() && digits.bytes().all(|byte| byte.is_ascii_digit()) {
         if let Ok(number) = text.parse::<i64>() {
-            return NodeKind::Int(number);
+            return Some(NodeKind::Int(number));
         }
-        return NodeKind::Str(text.into());
+        return None;
     }
     if is_core_float(digits) {
         if let Ok(number) = text.parse::<f64>() {
-            return NodeKind::Float(number);
+            return Some(NodeKind::Float(number));
         }
     }
-    NodeKind::Str(text.into())
+    None
 }
 
 /// `[0-9]+(\.[0-9]*)?([eE][-+]?[0-9]+)?` or `\.[0-9]+([eE][-+]?[0-9]+)?`, sign removed.

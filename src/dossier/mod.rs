@@ -93,7 +93,10 @@ fn resolve_in(
                         first: entries[first].key_span,
                         second: entries[index].key_span,
                     });
-                    entries.remove(index);
+                    // the entries are a boxed slice (see `NodeKind`)
+                    let mut kept = std::mem::take(entries).into_vec();
+                    kept.remove(index);
+                    *entries = kept.into_boxed_slice();
                 } else {
                     index += 1;
                 }

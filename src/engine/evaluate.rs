@@ -9,7 +9,7 @@ use cel::{Context, ExecutionError, Value};
 use rayon::prelude::*;
 
 use super::functions::{date_to_timestamp, environment, parse_date};
-use super::values::{child, elements, to_value};
+use super::values::{root_value, settle, to_cel_value, to_value, BoxedVal};
 use super::{finding_at, CheckOptions, FindingText, Lang};
 use crate::document::{escape_pointer_token, Node, NodeKind};
 use crate::dossier::Dossier;
@@ -20,7 +20,7 @@ use crate::pack::{Expression, Level, Pack, Rule, Target, Template, TemplatePart}
 /// pack's variables, the dossier's sections, `doc` and `as_of`. All borrowed.
 struct Scope<'a, 'v> {
     bindings: Vec<(&'a str, &'a (dyn Val + 'v))>,
-    variables: &'a [(String, Box<dyn Val>)],
+    variables: &'a [(String, BoxedVal<'v>)],
     sections: &'a [(&'a str, &'a (dyn Val + 'v))],
     doc: &'a (dyn Val + 'v),
     as_of: &'a (dyn Val + 'v),
@@ -69,7 +69,9 @@ fn evaluate_bool(expression: &Expression, scope: &Scope<'_, '_>) -> Outcome {
 fn evaluate_value(expression: &Expression, scope: &Scope<'_, '_>) -> Result<Value, ExecutionError> {
     let mut context = Context::with_env(environment());
     context.set_variable_resolver(scope);
-    expression.program.execute(&context)
+    // as `Program::execute`, but the dossier's maps (views of the tree) convert too
+    let result = Value::resolve_val(expression.program.expression(), &context)?;
+    to_cel_value(&*result)
 }
 
 pub fn evaluate(
@@ -93,14 +95,8 @@ pub fn evaluate(
         Ok(value) => value,
         Err(_) => return,
     };
-    let doc = to_value(&dossier.root);
-    let sections: Vec<(&str, &dyn Val)> = dossier
-        .root
-        .as_entries()
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|entry| child(doc.as_ref(), &entry.key).map(|value| (&*entry.key, value)))
-        .collect();
+    let doc = root_value(&dossier.root);
+    let sections: Vec<(&str, &dyn Val)> = doc.sections().collect();
 
     if !pack.in_force(as_of_date) {
         let message = match options.lang {
@@ -132,7 +128,15 @@ pub fn evaluate(
         ));
     }
 
-    let mut variables: Vec<(String, Box<dyn Val>)> = Vec::with_capacity(pack.variables.len());
+    // the variables are evaluated in a context that holds the names they read as its own
+    // variables, so that a value they return can keep borrowing the tree
+    let mut variable_context = Context::with_env(environment());
+    variable_context.add_variable_as_val("doc", doc.clone_as_boxed());
+    variable_context.add_variable_as_val("as_of", as_of.clone_as_boxed());
+    for (name, value) in &sections {
+        variable_context.add_variable_as_val(*name, value.clone_as_boxed());
+    }
+    let mut variables: Vec<(String, BoxedVal<'_>)> = Vec::with_capacity(pack.variables.len());
     let mut failed_variables: BTreeSet<&str> = BTreeSet::new();
     for variable in &pack.variables {
         if variable
@@ -144,17 +148,14 @@ pub fn evaluate(
             failed_variables.insert(&variable.name);
             continue;
         }
-        let scope = Scope {
-            bindings: Vec::new(),
-            variables: &variables,
-            sections: &sections,
-            doc: doc.as_ref(),
-            as_of: as_of.as_ref(),
-        };
         let converted =
-            evaluate_value(&variable.expression, &scope).and_then(Box::<dyn Val>::try_from);
+            Value::resolve_val(variable.expression.program.expression(), &variable_context)
+                .and_then(|value| settle(&*value));
         match converted {
-            Ok(value) => variables.push((variable.name.clone(), value)),
+            Ok(value) => {
+                variable_context.add_variable_as_val(&variable.name, value.clone_as_boxed());
+                variables.push((variable.name.clone(), value));
+            }
             Err(error) => {
                 failed_variables.insert(&variable.name);
                 let message = match options.lang {
@@ -195,7 +196,7 @@ pub fn evaluate(
         options,
         variables: &variables,
         sections: &sections,
-        doc: doc.as_ref(),
+        doc: &doc,
         as_of: as_of.as_ref(),
     };
     let rule_findings: Vec<Finding> = pack
@@ -215,27 +216,33 @@ fn rule_reads(rule: &Rule) -> impl Iterator<Item = &str> {
         .flat_map(|expression| expression.variables.iter().map(String::as_str))
 }
 
-/// One element a rule is evaluated for: its bindings and the JSON Pointer of the innermost.
-struct Element<'a, 'v> {
-    bindings: Vec<(&'a str, &'a Node, &'a (dyn Val + 'v), String)>,
+/// One element a rule is evaluated for: its bindings (name, node, the node as a CEL value) and
+/// the JSON Pointer of the innermost.
+#[derive(Clone)]
+struct Element<'a> {
+    bindings: Vec<(&'a str, &'a Node, BoxedVal<'a>, String)>,
 }
 
 struct RuleContext<'a, 'v> {
     dossier: &'a Dossier,
     options: &'a CheckOptions,
-    variables: &'a [(String, Box<dyn Val>)],
+    variables: &'a [(String, BoxedVal<'v>)],
     sections: &'a [(&'a str, &'a (dyn Val + 'v))],
     doc: &'a (dyn Val + 'v),
     as_of: &'a (dyn Val + 'v),
 }
 
 impl<'a, 'v> RuleContext<'a, 'v> {
-    fn scope(&self, element: &Element<'a, 'v>) -> Scope<'a, 'v> {
+    fn scope<'e>(&self, element: &'e Element<'a>) -> Scope<'e, 'v>
+    where
+        'a: 'e,
+        'a: 'v,
+    {
         Scope {
             bindings: element
                 .bindings
                 .iter()
-                .map(|(name, _, value, _)| (*name, *value))
+                .map(|(name, _, value, _)| (*name, value.as_ref() as &(dyn Val + 'v)))
                 .collect(),
             variables: self.variables,
             sections: self.sections,
@@ -244,18 +251,28 @@ impl<'a, 'v> RuleContext<'a, 'v> {
         }
     }
 
-    fn run_rule(&self, rule: &'a Rule) -> Vec<Finding> {
+    fn run_rule(&self, rule: &'a Rule) -> Vec<Finding>
+    where
+        'a: 'v,
+    {
         let mut findings = Vec::new();
-        let mut elements_found = Vec::new();
         self.expand(
             &rule.for_each,
             Element {
                 bindings: Vec::new(),
             },
-            &mut elements_found,
+            &mut |element| self.run_element(rule, element, &mut findings),
         );
-        for element in elements_found {
-            let scope = self.scope(&element);
+        findings
+    }
+
+    /// The guard, then the assertion, for one element.
+    fn run_element(&self, rule: &'a Rule, element: &Element<'a>, findings: &mut Vec<Finding>)
+    where
+        'a: 'v,
+    {
+        {
+            let scope = self.scope(element);
             let element_path = element
                 .bindings
                 .last()
@@ -264,14 +281,14 @@ impl<'a, 'v> RuleContext<'a, 'v> {
             if let Some(guard) = &rule.guard {
                 match evaluate_bool(guard, &scope) {
                     Outcome::Holds => {}
-                    Outcome::Fails => continue,
+                    Outcome::Fails => return,
                     Outcome::NotBoolean(kind) => {
                         findings.push(self.rule_error(
                             rule,
                             &element_path,
                             not_boolean(kind, "when", self.options.lang),
                         ));
-                        continue;
+                        return;
                     }
                     Outcome::Error(error) => {
                         findings.push(self.rule_error(
@@ -279,7 +296,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                             &element_path,
                             explain_error(&error, self.options.lang),
                         ));
-                        continue;
+                        return;
                     }
                 }
             }
@@ -298,72 +315,54 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                 )),
             }
         }
-        findings
     }
 
-    /// Every element of the rule's `for_each`, outermost level first, in document order.
-    fn expand(
-        &self,
-        levels: &'a [Level],
-        element: Element<'a, 'v>,
-        out: &mut Vec<Element<'a, 'v>>,
-    ) {
+    /// Every element of the rule's `for_each`, outermost level first, in document order, each
+    /// handed to `run` as it is found (its values are views of the tree, made per element and
+    /// dropped after it).
+    fn expand(&self, levels: &'a [Level], element: Element<'a>, run: &mut dyn FnMut(&Element<'a>)) {
         let Some((level, rest)) = levels.split_first() else {
-            out.push(element);
+            run(&element);
             return;
         };
-        let (mut node, mut value, mut path): (&'a Node, &'a (dyn Val + 'v), String) =
-            match &level.from_binding {
-                Some(name) => match element
-                    .bindings
-                    .iter()
-                    .rev()
-                    .find(|(bound, ..)| bound == name)
-                {
-                    Some((_, node, value, path)) => (*node, *value, path.clone()),
-                    None => return,
-                },
-                None => (&self.dossier.root, self.doc, String::new()),
-            };
+        let (mut node, mut path): (&'a Node, String) = match &level.from_binding {
+            Some(name) => match element
+                .bindings
+                .iter()
+                .rev()
+                .find(|(bound, ..)| bound == name)
+            {
+                Some((_, node, _, path)) => (*node, path.clone()),
+                None => return,
+            },
+            None => (&self.dossier.root, String::new()),
+        };
         for segment in &level.path {
-            let (Some(next_node), Some(next_value)) = (node.get(segment), child(value, segment))
-            else {
+            // a path through a list or a scalar has no elements, as a map key of the CEL value
+            let Some(next_node) = node.get(segment) else {
                 return;
             };
             node = next_node;
-            value = next_value;
             path.push('/');
             path.push_str(&escape_pointer_token(segment));
         }
+        let mut each = |child: &'a Node, child_path: String| {
+            let mut bindings = element.bindings.clone();
+            bindings.push((&level.binding, child, to_value(child), child_path));
+            self.expand(rest, Element { bindings }, run);
+        };
         match &node.kind {
             NodeKind::Seq(items) => {
-                let Some(values) = elements(value) else {
-                    return;
-                };
-                for (position, (item, item_value)) in items.iter().zip(values.iter()).enumerate() {
-                    let mut bindings = element.bindings.clone();
-                    bindings.push((
-                        &level.binding,
-                        item,
-                        item_value.as_ref(),
-                        format!("{path}/{position}"),
-                    ));
-                    self.expand(rest, Element { bindings }, out);
+                for (position, item) in items.iter().enumerate() {
+                    each(item, format!("{path}/{position}"));
                 }
             }
             NodeKind::Map(entries) => {
                 for entry in entries {
-                    let Some(entry_value) = child(value, &entry.key) else {
-                        continue;
-                    };
-                    let mut bindings = element.bindings.clone();
-                    bindings.push((
-                        &level.binding,
+                    each(
                         &entry.value,
-                        entry_value,
                         format!("{path}/{}", escape_pointer_token(&entry.key)),
-                    ));
-                    self.expand(rest, Element { bindings }, out);
+                    );
                 }
             }
             _ => {}

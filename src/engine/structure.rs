@@ -22,10 +22,9 @@ pub fn validate(pack: &Pack, dossier: &mut Dossier, lang: Lang, findings: &mut V
     // mismatch, so a few passes settle it
     let mut problems = Vec::new();
     for _ in 0..4 {
-        let instance = dossier.root.to_json();
         problems = pack
             .validator
-            .iter_errors(&instance)
+            .iter_errors(&dossier.root)
             .map(|error| {
                 let text = error.to_string();
                 let parts = error.into_parts();

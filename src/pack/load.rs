@@ -261,7 +261,9 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
                 match parse_documents(&file, syntax) {
                     Ok(documents) if documents.len() == 1 => {
                         schema_json = documents[0].to_json();
-                        match jsonschema::validator_for(&schema_json) {
+                        match jsonschema::options_for::<crate::document::NodeJson>()
+                            .build(&schema_json)
+                        {
                             Ok(compiled) => validator = Some(compiled),
                             Err(error) => problems.add(
                                 &file,

@@ -30,7 +30,8 @@ pub struct Pack {
     pub schema_properties: BTreeSet<String>,
     /// A property's Chinese title in the schema (`name` → 事项名称), for messages.
     pub field_titles: BTreeMap<String, String>,
-    pub validator: jsonschema::Validator,
+    /// Validates the dossier tree in place (no `serde_json` copy).
+    pub validator: jsonschema::Validator<crate::document::NodeJson>,
     pub variables: Vec<Variable>,
     pub rules: Vec<Rule>,
     /// The pack's files, for diagnostics about the pack itself.
