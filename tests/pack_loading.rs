@@ -198,3 +198,10 @@ fn leaf_clause_numbers(seed: &str) -> Vec<String> {
     });
     numbers
 }
+
+#[test]
+fn type_names_map_literals_in_messages_and_extensions_load() {
+    let rule = "rules:\n  - id: promised-negative\n    clauses: [\"1.1\"]\n    for_each: items as item\n    when: type(item) == map && has(item.promised)\n    assert: item.name.replace('-', '') != '' && [[1], [2]].flatten().size() == 2\n    message: {zh: \"「{ {'甲': item.name}['甲'] }」{{}}\", en: \"'{item.name}'\"}\n";
+    let errors = load_errors(&format!("{HEAD}{rule}"));
+    assert!(errors.is_empty(), "{errors:?}");
+}

@@ -1,5 +1,6 @@
-//! The CEL environment every pack is compiled and evaluated with: the standard library plus
-//! the functions rule authors need for dossiers.
+//! The CEL environment every pack is compiled and evaluated with: the standard library, the
+//! strings, lists and math extension libraries, plus the functions rule authors need for
+//! dossiers.
 //!
 //! - `date(s)`: an ISO date (`2026-05-01`) or a GB/T 39046 date (`20260501`) as a timestamp, so
 //!   dates compare correctly whichever way they were written.
@@ -30,6 +31,18 @@ pub const CUSTOM_FUNCTIONS: &[&str] = &["date", "is_date", "matches", "uscc_vali
 
 fn build_environment() -> Env {
     let mut env = Env::stdlib();
+    // cel-go's strings (replace, substring, split, join …), lists (flatten, distinct, sort …) and
+    // math (greatest, least …) libraries
+    let extensions = [
+        env.add_extension(cel::extensions::strings),
+        env.add_extension(cel::extensions::lists),
+        env.add_extension(cel::extensions::math),
+    ];
+    for extension in extensions {
+        if let Err(error) = extension {
+            panic!("a CEL extension library does not load: {error}");
+        }
+    }
     let declared = [
         env.add_overload(
             "date",
@@ -144,16 +157,38 @@ pub fn cached_regex(pattern: &str) -> Result<Arc<regex::Regex>, regex::Error> {
     Ok(compiled)
 }
 
+thread_local! {
+    /// This thread's own copies of the patterns it used: a match touches no lock, reference
+    /// count or match cache that another thread also uses (with two threads matching the same
+    /// date pattern per value, the shared ones cost more than the matching).
+    static LOCAL_REGEXES: std::cell::RefCell<
+        HashMap<String, regex::Regex, std::hash::BuildHasherDefault<crate::document::WordHasher>>,
+    > = std::cell::RefCell::new(HashMap::default());
+}
+
+/// Whether `text` matches `pattern`, compiled once per process (see [`cached_regex`]).
+fn regex_is_match(pattern: &str, text: &str) -> Result<bool, regex::Error> {
+    LOCAL_REGEXES.with(|local| {
+        if let Some(compiled) = local.borrow().get(pattern) {
+            return Ok(compiled.is_match(text));
+        }
+        let compiled = regex::Regex::clone(&*cached_regex(pattern)?);
+        let result = compiled.is_match(text);
+        local.borrow_mut().insert(pattern.to_string(), compiled);
+        Ok(result)
+    })
+}
+
 fn matches_function<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let text = string_argument(&args, 0, "matches")?;
     let pattern = string_argument(&args, 1, "matches")?;
-    let compiled = cached_regex(pattern).map_err(|error| {
+    let matched = regex_is_match(pattern, text).map_err(|error| {
         ExecutionError::function_error(
             "matches",
             format!("'{pattern}' is not a valid regex: {error}"),
         )
     })?;
-    Ok(CowVal::owned(CelBool::from(compiled.is_match(text))))
+    Ok(CowVal::owned(CelBool::from(matched)))
 }
 
 fn uscc_function<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
@@ -232,6 +267,20 @@ mod tests {
             Ok(Value::Bool(false))
         );
         assert!(evaluate("'a'.matches('(')").is_err());
+    }
+
+    #[test]
+    fn extension_libraries_are_there() {
+        assert_eq!(evaluate("'a-b'.replace('-', '')"), Ok(Value::from("ab")));
+        assert_eq!(
+            evaluate("'000101001001'.substring(2, 4)"),
+            Ok(Value::from("01"))
+        );
+        assert_eq!(
+            evaluate("[[1], [2, 3]].flatten().size()"),
+            Ok(Value::Int(3))
+        );
+        assert_eq!(evaluate("math.greatest(1, 5, 3)"), Ok(Value::Int(5)));
     }
 
     #[test]

@@ -24,6 +24,27 @@ use crate::source::{SourceFile, Span};
 /// Names every rule can read besides its bindings and the pack's variables.
 pub const BUILTIN_NAMES: &[&str] = &["doc", "as_of"];
 
+/// CEL's type names and namespaces, which an expression may name (`type(x) == map`,
+/// `math.greatest(…)`).
+const CEL_NAMES: &[&str] = &[
+    "bool",
+    "bytes",
+    "double",
+    "duration",
+    "int",
+    "list",
+    "map",
+    "null_type",
+    "string",
+    "timestamp",
+    "type",
+    "uint",
+    "dyn",
+    "math",
+    "strings",
+    "optional",
+];
+
 /// Where a pack's files come from.
 pub enum PackFiles {
     Directory {
@@ -724,6 +745,7 @@ impl Loader {
     fn known_names(&self, bindings: &[String]) -> BTreeSet<String> {
         let mut names: BTreeSet<String> = self.sections.clone();
         names.extend(BUILTIN_NAMES.iter().map(|name| name.to_string()));
+        names.extend(CEL_NAMES.iter().map(|name| name.to_string()));
         names.extend(self.variables.iter().map(|variable| variable.name.clone()));
         names.extend(bindings.iter().cloned());
         names
@@ -992,7 +1014,7 @@ impl Loader {
                 rest = &rest[position + 1..];
                 continue;
             }
-            let Some(close) = brace.find('}') else {
+            let Some(close) = matching_brace(brace) else {
                 let span = value_span(file, node, text, start_in_value, 1);
                 self.problems.add(
                     file,
@@ -1170,8 +1192,8 @@ impl Loader {
                     en: literal(format!("no attestation names clause {number}")),
                 },
                 help: Some(Localized {
-                    zh: format!("在 attestations 中加入一条声明：clause: '{number}'，写明 statement（声明内容）、by（声明人）和 on（日期）。"),
-                    en: format!("add an entry to attestations with clause: '{number}', a statement, by (who attests) and on (the date)."),
+                    zh: format!("在 attestations 中加入一条声明：clause: '{number}'，写明 statement（声明内容）、attested_by（声明人）和 attested_on（日期）。"),
+                    en: format!("add an entry to attestations with clause: '{number}', a statement, attested_by (who attests) and attested_on (the date)."),
                 }),
                 effective_from: None,
                 effective_until: None,
@@ -1239,6 +1261,37 @@ fn value_span(
         line_start_in_value = line_end_in_value + 1;
     }
     Span::new(scalar_span.start(), scalar_span.start())
+}
+
+/// The offset of the `}` that closes the `{` at the start of `text`, skipping nested braces
+/// (a map literal) and braces inside CEL string literals.
+fn matching_brace(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (offset, character) in text.char_indices() {
+        if let Some(open) = quote {
+            match (escaped, character) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, c) if c == open => quote = None,
+                _ => {}
+            }
+            continue;
+        }
+        match character {
+            '\'' | '"' => quote = Some(character),
+            '{' => depth += 1,
+            '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(offset);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Byte offset of a 1-based line and 1-based character column within a text.
