@@ -116,7 +116,7 @@ fn diagnostic_for(
     if let Some(number) = &finding.clause {
         let text = pack
             .clause(number)
-            .map(|clause| clause.text.replace('\n', " "))
+            .map(|clause| clause.text.clone())
             .unwrap_or_default();
         help_lines.push(match lang {
             Lang::Zh => format!("条款 {number}：{text}"),
