@@ -3,7 +3,7 @@
 //! Columns count Unicode scalar values (characters), not bytes, so that a column number under
 //! a Chinese key is the one an editor shows.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A byte range in a source text. `u32` keeps the spanned trees compact; inputs over 4 GiB are
 /// refused when they are read.
@@ -60,7 +60,9 @@ pub const MAX_SOURCE_BYTES: usize = u32::MAX as usize;
 pub struct SourceFile {
     pub name: String,
     pub text: Arc<str>,
-    line_starts: Vec<u32>,
+    /// Where each line starts, made on the first look-up: a clean file of millions of lines
+    /// never needs it (4 bytes a line).
+    line_starts: OnceLock<Vec<u32>>,
 }
 
 /// A 1-based line and column (in characters).
@@ -72,27 +74,34 @@ pub struct LineColumn {
 
 impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
-        let text: Arc<str> = text.into();
-        let mut line_starts = vec![0u32];
-        line_starts
-            .extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|offset| offset as u32 + 1));
-        // the vector grew by doubling; a large file keeps millions of these
-        line_starts.shrink_to_fit();
         SourceFile {
             name: name.into(),
-            text,
-            line_starts,
+            text: text.into(),
+            line_starts: OnceLock::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            let mut line_starts = vec![0u32];
+            line_starts.extend(
+                memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|offset| offset as u32 + 1),
+            );
+            // the vector grew by doubling
+            line_starts.shrink_to_fit();
+            line_starts
+        })
     }
 
     /// The line and column of a byte offset (clamped to the text).
     pub fn line_column(&self, offset: usize) -> LineColumn {
         let offset = offset.min(self.text.len());
-        let line_index = match self.line_starts.binary_search(&(offset as u32)) {
+        let line_starts = self.line_starts();
+        let line_index = match line_starts.binary_search(&(offset as u32)) {
             Ok(index) => index,
             Err(index) => index - 1,
         };
-        let line_start = self.line_starts[line_index] as usize;
+        let line_start = line_starts[line_index] as usize;
         let column = self.text[line_start..offset].chars().count() + 1;
         LineColumn {
             line: line_index + 1,
@@ -103,7 +112,7 @@ impl SourceFile {
     /// The byte offset of a 1-based line and a 0-based character column, as YAML scanners
     /// report them.
     pub fn offset_of(&self, line: usize, character_column: usize) -> usize {
-        let Some(&line_start) = self.line_starts.get(line.saturating_sub(1)) else {
+        let Some(&line_start) = self.line_starts().get(line.saturating_sub(1)) else {
             return self.text.len();
         };
         let line_start = line_start as usize;

@@ -162,8 +162,15 @@ fn the_national_pack_lists_every_leaf_clause_of_sections_4_to_6() {
             );
         }
     }
-    let uncovered: Vec<&str> = pack.uncovered_clauses().iter().map(|clause| clause.number.as_str()).collect();
-    assert!(uncovered.is_empty(), "clauses marked automated that no rule cites: {uncovered:?}");
+    let uncovered: Vec<&str> = pack
+        .uncovered_clauses()
+        .iter()
+        .map(|clause| clause.number.as_str())
+        .collect();
+    assert!(
+        uncovered.is_empty(),
+        "clauses marked automated that no rule cites: {uncovered:?}"
+    );
     for clause in &pack.clauses {
         if clause.coverage == Coverage::Informative {
             assert!(

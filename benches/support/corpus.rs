@@ -131,13 +131,13 @@ impl Violation {
             Violation::HandlingUnitNotSingle => "item-handling-unit-not-single",
             Violation::PromisedLimitExceedsStatutory => "item-promised-limit-exceeds-statutory",
             Violation::PromisedLimitNotCompressed => "item-promised-limit-not-compressed",
-            Violation::ItemWindowUndeclared => "item-window-undeclared",
-            Violation::PersonVettingMissing => "person-vetting-missing",
-            Violation::PersonTrainingAfterStationing => "person-training-after-stationing",
+            Violation::ItemWindowUndeclared => "item-window-unknown",
+            Violation::PersonVettingMissing => "person-not-vetted",
+            Violation::PersonTrainingAfterStationing => "person-stationed-before-training",
             Violation::PersonNotRegistered => "person-not-registered",
-            Violation::PersonNotActive => "person-not-active",
+            Violation::PersonNotActive => "person-not-active-employee",
             Violation::LeadPostLevelTooLow => "lead-post-level-too-low",
-            Violation::PersonWindowUndeclared => "person-window-undeclared",
+            Violation::PersonWindowUndeclared => "person-window-unknown",
             Violation::CertificateExpired => "person-certificate-expired",
         }
     }
@@ -1600,8 +1600,8 @@ fn build_personnel(context: &Context<'_>, rng: &mut Rng, planted: &mut Planted) 
                 .filter(|violation| match violation {
                     Violation::LeadPostLevelTooLow => lead,
                     Violation::CertificateExpired => special,
-                    // the chief representative's details are checked by other rules
-                    Violation::PersonWindowUndeclared => position > 0,
+                    // a lead moved away would leave its window without one
+                    Violation::PersonWindowUndeclared => !lead,
                     _ => true,
                 })
                 .collect();

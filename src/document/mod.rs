@@ -16,6 +16,7 @@ mod yaml;
 pub use json::parse_json;
 pub use pointer::{escape_pointer_token, pointer_tokens, Location};
 pub use schema::{NodeJson, NodeNumber};
+pub(crate) use tree::WordHasher;
 pub use tree::{Entry, Node, NodeKind};
 pub use yaml::parse_yaml;
 

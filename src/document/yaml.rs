@@ -5,6 +5,7 @@
 //! unknown tags and runaway alias expansion are errors.
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -46,6 +47,11 @@ struct Builder<'s> {
     expansion_budget: usize,
     expanded_nodes: usize,
     strings: Interner,
+    /// The last marker's character index and byte offset.
+    cursor: Cell<(usize, usize)>,
+    /// Emptied vectors of finished collections, reused for the next ones.
+    spare_items: Vec<Vec<Node>>,
+    spare_entries: Vec<Vec<Entry>>,
 }
 
 /// Reads every document of a YAML stream. An empty stream has no documents.
@@ -58,6 +64,9 @@ pub fn parse_yaml(source: &SourceFile) -> Result<Vec<Node>, SyntaxError> {
         expanded_nodes: 0,
         expansion_budget: source.text.len().max(MIN_EXPANSION_BUDGET),
         strings: Interner::default(),
+        cursor: Cell::new((0, 0)),
+        spare_items: Vec::new(),
+        spare_entries: Vec::new(),
     };
     let mut parser = Parser::new_from_str(&source.text);
     while let Some(next) = parser.next_event() {
@@ -76,8 +85,26 @@ pub fn parse_yaml(source: &SourceFile) -> Result<Vec<Node>, SyntaxError> {
 }
 
 impl Builder<'_> {
+    /// The byte offset of a marker. Markers come nearly in order, so the character index is
+    /// walked forward from the last one (the line and column way counted the characters of
+    /// the line again for every marker, a twentieth of the parse); one behind falls back to it.
     fn offset(&self, marker: &saphyr_parser::Marker) -> usize {
-        self.source.offset_of(marker.line(), marker.col())
+        let (characters, bytes) = self.cursor.get();
+        if marker.index() < characters {
+            return self.source.offset_of(marker.line(), marker.col());
+        }
+        let rest = &self.source.text[bytes..];
+        let offset = match rest.char_indices().nth(marker.index() - characters) {
+            Some((byte, _)) => bytes + byte,
+            None => self.source.text.len(),
+        };
+        self.cursor.set((marker.index(), offset));
+        debug_assert_eq!(
+            offset,
+            self.source.offset_of(marker.line(), marker.col()),
+            "saphyr's character index and its line and column disagree"
+        );
+        offset
     }
 
     fn span(&self, span: &YamlSpan) -> Span {
@@ -131,7 +158,7 @@ impl Builder<'_> {
                 self.stack.push(Frame::Sequence {
                     start,
                     anchor,
-                    items: Vec::new(),
+                    items: self.spare_items.pop().unwrap_or_default(),
                 });
                 Ok(())
             }
@@ -142,7 +169,7 @@ impl Builder<'_> {
                 self.stack.push(Frame::Mapping {
                     start,
                     anchor,
-                    entries: Vec::new(),
+                    entries: self.spare_entries.pop().unwrap_or_default(),
                     pending_key: None,
                 });
                 Ok(())
@@ -156,33 +183,33 @@ impl Builder<'_> {
                     Frame::Sequence {
                         start,
                         anchor,
-                        items,
+                        mut items,
                     } => {
                         let end = items.last().map_or(end_marker, |item| item.span.end());
-                        (
-                            Node::new(
-                                NodeKind::Seq(items.into_boxed_slice()),
-                                Span::new(start, end.max(start)),
-                            ),
-                            anchor,
-                        )
+                        // one allocation of the exact size; the vector goes back to be reused
+                        // (growing a vector per collection left the heap full of holes)
+                        let node = Node::new(
+                            NodeKind::Seq(items.drain(..).collect()),
+                            Span::new(start, end.max(start)),
+                        );
+                        self.spare_items.push(items);
+                        (node, anchor)
                     }
                     Frame::Mapping {
                         start,
                         anchor,
-                        entries,
+                        mut entries,
                         ..
                     } => {
                         let end = entries.last().map_or(end_marker, |entry| {
                             entry.value.span.end().max(entry.key_span.end())
                         });
-                        (
-                            Node::new(
-                                NodeKind::Map(entries.into_boxed_slice()),
-                                Span::new(start, end.max(start)),
-                            ),
-                            anchor,
-                        )
+                        let node = Node::new(
+                            NodeKind::Map(entries.drain(..).collect()),
+                            Span::new(start, end.max(start)),
+                        );
+                        self.spare_entries.push(entries);
+                        (node, anchor)
                     }
                 };
                 // a flow collection ends at its closing bracket

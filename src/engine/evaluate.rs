@@ -1,6 +1,8 @@
 //! Rule evaluation over one dossier whose structure is sound.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::hash::BuildHasherDefault;
+use std::sync::Arc;
 
 use cel::common::types::CelBool;
 use cel::common::value::{CowVal, Val};
@@ -19,30 +21,50 @@ use crate::pack::{Expression, Level, Pack, Rule, Target, Template, TemplatePart}
 /// What names resolve to during one evaluation: the bindings of the current element, the
 /// pack's variables, the dossier's sections, `doc` and `as_of`. All borrowed.
 struct Scope<'a, 'v> {
+    /// Some name has a dot in it (a section of a schema that allows one): a dotted name must
+    /// then be looked up as a whole, as `cel` tries `a.b` before `a`.
+    dotted: bool,
     bindings: Vec<(&'a str, &'a (dyn Val + 'v))>,
+    /// The pack's variables, `doc`, `as_of` and the sections, by name.
+    names: &'a Names<'a, 'v>,
+}
+
+/// The names every evaluation of a dossier can read besides its bindings, in one table: the
+/// interpreter asks for every identifier, and a scan compared it with each name in turn.
+type Names<'a, 'v> =
+    HashMap<&'a str, &'a (dyn Val + 'v), BuildHasherDefault<crate::document::WordHasher>>;
+
+/// The table of [`Names`]: a variable before `doc` and `as_of` before a section, as the
+/// look-up order was (the loader lets no two of them share a name).
+fn names<'a, 'v>(
     variables: &'a [(String, BoxedVal<'v>)],
     sections: &'a [(&'a str, &'a (dyn Val + 'v))],
     doc: &'a (dyn Val + 'v),
     as_of: &'a (dyn Val + 'v),
+) -> Names<'a, 'v> {
+    let mut names = Names::default();
+    for (name, value) in sections {
+        names.insert(name, *value);
+    }
+    names.insert("doc", doc);
+    names.insert("as_of", as_of);
+    for (name, value) in variables {
+        names.insert(name, value.as_ref());
+    }
+    names
 }
 
 impl VariableResolver for Scope<'_, '_> {
     fn resolve<'b>(&'b self, name: &str) -> Option<CowVal<'b, 'b>> {
+        // `item.recognition.recognized_on` is asked for whole, then without its last segment,
+        // and so on: no name of a scope has a dot unless a section does
+        if !self.dotted && name.contains('.') {
+            return None;
+        }
         if let Some((_, value)) = self.bindings.iter().rev().find(|(bound, _)| *bound == name) {
             return Some(CowVal::Borrowed(*value));
         }
-        if let Some((_, value)) = self.variables.iter().find(|(bound, _)| bound == name) {
-            return Some(CowVal::Borrowed(value.as_ref()));
-        }
-        match name {
-            "doc" => Some(CowVal::Borrowed(self.doc)),
-            "as_of" => Some(CowVal::Borrowed(self.as_of)),
-            _ => self
-                .sections
-                .iter()
-                .find(|(section, _)| *section == name)
-                .map(|(_, value)| CowVal::Borrowed(*value)),
-        }
+        self.names.get(name).map(|value| CowVal::Borrowed(*value))
     }
 }
 
@@ -53,9 +75,23 @@ enum Outcome {
     Error(ExecutionError),
 }
 
-fn evaluate_bool(expression: &Expression, scope: &Scope<'_, '_>) -> Outcome {
-    let mut context = Context::with_env(environment());
+/// A context for one evaluation: a scope of `root`, which holds the environment, so that an
+/// evaluation does not touch the environment's shared reference count.
+fn context_for<'b, 'v>(
+    root: &'b Context<'static, 'static>,
+    scope: &'v Scope<'_, '_>,
+) -> Context<'b, 'v> {
+    let mut context: Context<'b, 'v> = root.new_inner_scope();
     context.set_variable_resolver(scope);
+    context
+}
+
+fn evaluate_bool(
+    expression: &Expression,
+    scope: &Scope<'_, '_>,
+    root: &Context<'static, 'static>,
+) -> Outcome {
+    let context = context_for(root, scope);
     match Value::resolve_val(expression.program.expression(), &context) {
         Ok(result) => match result.downcast_ref::<CelBool>() {
             Some(boolean) if *boolean.inner() => Outcome::Holds,
@@ -66,9 +102,12 @@ fn evaluate_bool(expression: &Expression, scope: &Scope<'_, '_>) -> Outcome {
     }
 }
 
-fn evaluate_value(expression: &Expression, scope: &Scope<'_, '_>) -> Result<Value, ExecutionError> {
-    let mut context = Context::with_env(environment());
-    context.set_variable_resolver(scope);
+fn evaluate_value(
+    expression: &Expression,
+    scope: &Scope<'_, '_>,
+    root: &Context<'static, 'static>,
+) -> Result<Value, ExecutionError> {
+    let context = context_for(root, scope);
     // as `Program::execute`, but the dossier's maps (views of the tree) convert too
     let result = Value::resolve_val(expression.program.expression(), &context)?;
     to_cel_value(&*result)
@@ -130,11 +169,19 @@ pub fn evaluate(
 
     // the variables are evaluated in a context that holds the names they read as its own
     // variables, so that a value they return can keep borrowing the tree
+    // (only the sections some variable reads: a copy of `items` is a pointer per item)
+    let read: BTreeSet<&str> = pack
+        .variables
+        .iter()
+        .flat_map(|variable| variable.expression.variables.iter().map(String::as_str))
+        .collect();
     let mut variable_context = Context::with_env(environment());
     variable_context.add_variable_as_val("doc", doc.clone_as_boxed());
     variable_context.add_variable_as_val("as_of", as_of.clone_as_boxed());
     for (name, value) in &sections {
-        variable_context.add_variable_as_val(*name, value.clone_as_boxed());
+        if read.contains(name) {
+            variable_context.add_variable_as_val(*name, value.clone_as_boxed());
+        }
     }
     let mut variables: Vec<(String, BoxedVal<'_>)> = Vec::with_capacity(pack.variables.len());
     let mut failed_variables: BTreeSet<&str> = BTreeSet::new();
@@ -192,12 +239,10 @@ pub fn evaluate(
     }
 
     let context = RuleContext {
+        dotted: sections.iter().any(|(name, _)| name.contains('.')),
         dossier,
         options,
-        variables: &variables,
-        sections: &sections,
-        doc: &doc,
-        as_of: as_of.as_ref(),
+        names: &names(&variables, &sections, &doc, as_of.as_ref()),
     };
     let rule_findings: Vec<Finding> = pack
         .rules
@@ -220,16 +265,17 @@ fn rule_reads(rule: &Rule) -> impl Iterator<Item = &str> {
 /// the JSON Pointer of the innermost.
 #[derive(Clone)]
 struct Element<'a> {
-    bindings: Vec<(&'a str, &'a Node, BoxedVal<'a>, String)>,
+    /// Shared, so that the inner levels copy a pointer: a list bound by an outer level (a
+    /// section's values, `department as record`) would be copied for each of its elements.
+    bindings: Vec<(&'a str, &'a Node, Arc<dyn Val + 'a>, String)>,
 }
 
 struct RuleContext<'a, 'v> {
+    /// See [`Scope::dotted`].
+    dotted: bool,
     dossier: &'a Dossier,
     options: &'a CheckOptions,
-    variables: &'a [(String, BoxedVal<'v>)],
-    sections: &'a [(&'a str, &'a (dyn Val + 'v))],
-    doc: &'a (dyn Val + 'v),
-    as_of: &'a (dyn Val + 'v),
+    names: &'a Names<'a, 'v>,
 }
 
 impl<'a, 'v> RuleContext<'a, 'v> {
@@ -239,36 +285,69 @@ impl<'a, 'v> RuleContext<'a, 'v> {
         'a: 'v,
     {
         Scope {
+            dotted: self.dotted,
             bindings: element
                 .bindings
                 .iter()
                 .map(|(name, _, value, _)| (*name, value.as_ref() as &(dyn Val + 'v)))
                 .collect(),
-            variables: self.variables,
-            sections: self.sections,
-            doc: self.doc,
-            as_of: self.as_of,
+            names: self.names,
         }
     }
 
+    /// The rule for every element of its `for_each`. A rule with many elements is split into
+    /// chunks that run in parallel: a few rules over every item would otherwise leave one core
+    /// idle at the end of a large dossier.
     fn run_rule(&self, rule: &'a Rule) -> Vec<Finding>
     where
         'a: 'v,
     {
+        const CHUNK: usize = 64;
+        // the elements are taken a batch at a time, so that a rule over every value of every
+        // item of a large dossier does not hold them all
+        const BATCH: usize = 16 * CHUNK;
+        let run_chunk = |chunk: &[Element<'a>]| {
+            let root = Context::with_env(environment());
+            let mut findings = Vec::new();
+            for element in chunk {
+                self.run_element(rule, element, &root, &mut findings);
+            }
+            findings
+        };
+        let run_batch = |batch: &[Element<'a>], findings: &mut Vec<Finding>| {
+            if batch.len() <= CHUNK {
+                findings.extend(run_chunk(batch));
+            } else {
+                findings.par_extend(batch.par_chunks(CHUNK).flat_map_iter(run_chunk));
+            }
+        };
         let mut findings = Vec::new();
+        let mut batch = Vec::new();
         self.expand(
             &rule.for_each,
             Element {
                 bindings: Vec::new(),
             },
-            &mut |element| self.run_element(rule, element, &mut findings),
+            &mut |element| {
+                batch.push(element);
+                if batch.len() == BATCH {
+                    run_batch(&batch, &mut findings);
+                    batch.clear();
+                }
+            },
         );
+        run_batch(&batch, &mut findings);
         findings
     }
 
     /// The guard, then the assertion, for one element.
-    fn run_element(&self, rule: &'a Rule, element: &Element<'a>, findings: &mut Vec<Finding>)
-    where
+    fn run_element(
+        &self,
+        rule: &'a Rule,
+        element: &Element<'a>,
+        root: &Context<'static, 'static>,
+        findings: &mut Vec<Finding>,
+    ) where
         'a: 'v,
     {
         {
@@ -279,7 +358,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                 .map(|(_, _, _, path)| path.clone())
                 .unwrap_or_default();
             if let Some(guard) = &rule.guard {
-                match evaluate_bool(guard, &scope) {
+                match evaluate_bool(guard, &scope, root) {
                     Outcome::Holds => {}
                     Outcome::Fails => return,
                     Outcome::NotBoolean(kind) => {
@@ -300,9 +379,9 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                     }
                 }
             }
-            match evaluate_bool(&rule.assertion, &scope) {
+            match evaluate_bool(&rule.assertion, &scope, root) {
                 Outcome::Holds => {}
-                Outcome::Fails => findings.push(self.violation(rule, &scope, &element_path)),
+                Outcome::Fails => findings.push(self.violation(rule, &scope, &element_path, root)),
                 Outcome::NotBoolean(kind) => findings.push(self.rule_error(
                     rule,
                     &element_path,
@@ -317,12 +396,11 @@ impl<'a, 'v> RuleContext<'a, 'v> {
         }
     }
 
-    /// Every element of the rule's `for_each`, outermost level first, in document order, each
-    /// handed to `run` as it is found (its values are views of the tree, made per element and
-    /// dropped after it).
-    fn expand(&self, levels: &'a [Level], element: Element<'a>, run: &mut dyn FnMut(&Element<'a>)) {
+    /// Every element of the rule's `for_each`, outermost level first, in document order (its
+    /// values are views of the tree, made per element and dropped after the rule).
+    fn expand(&self, levels: &'a [Level], element: Element<'a>, out: &mut dyn FnMut(Element<'a>)) {
         let Some((level, rest)) = levels.split_first() else {
-            run(&element);
+            out(element);
             return;
         };
         let (mut node, mut path): (&'a Node, String) = match &level.from_binding {
@@ -348,8 +426,13 @@ impl<'a, 'v> RuleContext<'a, 'v> {
         }
         let mut each = |child: &'a Node, child_path: String| {
             let mut bindings = element.bindings.clone();
-            bindings.push((&level.binding, child, to_value(child), child_path));
-            self.expand(rest, Element { bindings }, run);
+            bindings.push((
+                &level.binding,
+                child,
+                Arc::from(to_value(child)),
+                child_path,
+            ));
+            self.expand(rest, Element { bindings }, out);
         };
         match &node.kind {
             NodeKind::Seq(items) => {
@@ -384,13 +467,19 @@ impl<'a, 'v> RuleContext<'a, 'v> {
         }
     }
 
-    fn violation(&self, rule: &Rule, scope: &Scope<'_, '_>, element_path: &str) -> Finding {
+    fn violation(
+        &self,
+        rule: &Rule,
+        scope: &Scope<'_, '_>,
+        element_path: &str,
+        root: &Context<'static, 'static>,
+    ) -> Finding {
         let lang = self.options.lang;
         let template = match lang {
             Lang::Zh => &rule.message.zh,
             Lang::En => &rule.message.en,
         };
-        let message = render(template, scope);
+        let message = render(template, scope, root);
         let clause = rule.primary_clause();
         let label = match lang {
             Lang::Zh => format!("不符合条款 {clause}"),
@@ -465,12 +554,12 @@ fn explain_error(error: &ExecutionError, lang: Lang) -> String {
 }
 
 /// A message with its `{…}` parts evaluated. A part that cannot be evaluated shows as `?`.
-fn render(template: &Template, scope: &Scope<'_, '_>) -> String {
+fn render(template: &Template, scope: &Scope<'_, '_>, root: &Context<'static, 'static>) -> String {
     let mut text = String::new();
     for part in &template.parts {
         match part {
             TemplatePart::Literal(literal) => text.push_str(literal),
-            TemplatePart::Expression(expression) => match evaluate_value(expression, scope) {
+            TemplatePart::Expression(expression) => match evaluate_value(expression, scope, root) {
                 Ok(value) => display(&value, &mut text),
                 Err(_) => text.push('?'),
             },

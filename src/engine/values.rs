@@ -10,14 +10,14 @@
 //! `in`, `size()`, the comprehensions over its keys (in document order), equality with any map,
 //! and conversion to a [`Value`].
 
-use std::collections::HashSet;
 use std::fmt;
+use std::hash::{BuildHasher, BuildHasherDefault};
 use std::sync::{Arc, OnceLock};
 
 use cel::common::traits::{self, Adder, Container, Indexer, Iterable, Sizer, Zeroer};
 use cel::common::types::{
     self as cel_types, CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString,
-    CelUInt, Kind, Type,
+    CelTimestamp, CelUInt, Kind, Type,
 };
 use cel::common::value::{Builtin, BuiltinRef, CowVal, Val};
 use cel::objects::{Key, Map};
@@ -46,13 +46,13 @@ pub fn to_value(node: &Node) -> BoxedVal<'_> {
 /// The CEL value of the document root, whose entries (the dossier's sections) are made once and
 /// lent to every expression that reads them: `doc.items` does not build the list again.
 pub fn root_value(node: &Node) -> NodeMap<'_> {
-    let children = match &node.kind {
+    let children: Vec<BoxedVal<'_>> = match &node.kind {
         NodeKind::Map(entries) => entries.iter().map(|entry| to_value(&entry.value)).collect(),
         _ => Vec::new(),
     };
     NodeMap {
         node,
-        children: Some(children),
+        children: Some(Arc::from(children)),
         keys: OnceLock::new(),
     }
 }
@@ -60,8 +60,8 @@ pub fn root_value(node: &Node) -> NodeMap<'_> {
 /// A mapping of the tree as a CEL map.
 pub struct NodeMap<'v> {
     node: &'v Node,
-    /// The values of the entries, when they were made up front (the root).
-    children: Option<Vec<BoxedVal<'v>>>,
+    /// The values of the entries, when they were made up front (the root); shared by copies.
+    children: Option<Arc<[BoxedVal<'v>]>>,
     /// The keys as CEL strings, made on the first iteration.
     keys: OnceLock<Vec<CelString<'v>>>,
 }
@@ -220,12 +220,7 @@ impl<'v> Val for NodeMap<'v> {
     {
         Box::new(NodeMap {
             node: self.node,
-            children: self.children.as_ref().map(|children| {
-                children
-                    .iter()
-                    .map(|child| child.clone_as_boxed())
-                    .collect()
-            }),
+            children: self.children.clone(),
             keys: OnceLock::new(),
         })
     }
@@ -348,10 +343,22 @@ pub fn settle<'v>(value: &(dyn Val + 'v)) -> Result<BoxedVal<'v>, ExecutionError
         }
         return Ok(Box::new(CelMap::from(entries)));
     }
-    if is_node_map(value) {
+    if is_node_map(value) || is_plain_scalar(value) {
         return Ok(value.clone_as_boxed());
     }
     Box::<dyn Val>::try_from(Value::try_from(value)?)
+}
+
+/// A scalar whose round trip through [`Value`] gives back the same value of the same type (a
+/// string keeps borrowing the tree instead of becoming a copy).
+fn is_plain_scalar(value: &dyn Val) -> bool {
+    value.downcast_ref::<CelString>().is_some()
+        || value.downcast_ref::<CelInt>().is_some()
+        || value.downcast_ref::<CelUInt>().is_some()
+        || value.downcast_ref::<CelDouble>().is_some()
+        || value.downcast_ref::<CelBool>().is_some()
+        || value.downcast_ref::<CelNull>().is_some()
+        || value.downcast_ref::<CelTimestamp>().is_some()
 }
 
 /// Reads a [`NodeMap`] behind a `dyn Val` (a value that borrows cannot be downcast) through the
@@ -387,7 +394,13 @@ impl NodeMapView<'_> {
 /// interpreter's downcasts see that list, and every other operation is the list's own.
 pub struct IndexedList<'v> {
     list: CelList<'v>,
-    strings: Arc<HashSet<String>>,
+    /// (hash of the text, position in the list), sorted: a look-up compares the texts of the
+    /// positions whose hash matches.
+    index: Arc<[(u64, u32)]>,
+}
+
+fn text_hash(text: &str) -> u64 {
+    BuildHasherDefault::<crate::document::WordHasher>::default().hash_one(text)
 }
 
 impl<'v> IndexedList<'v> {
@@ -399,19 +412,23 @@ impl<'v> IndexedList<'v> {
         if list.inner().len() < Self::MIN_LENGTH {
             return Box::new(list);
         }
-        let strings: Option<HashSet<String>> = list
+        let index: Option<Vec<(u64, u32)>> = list
             .inner()
             .iter()
-            .map(|item| {
+            .enumerate()
+            .map(|(position, item)| {
                 item.downcast_ref::<CelString>()
-                    .map(|text| text.inner().to_string())
+                    .map(|text| (text_hash(text.inner()), position as u32))
             })
             .collect();
-        match strings {
-            Some(strings) => Box::new(IndexedList {
-                list,
-                strings: Arc::new(strings),
-            }),
+        match index {
+            Some(mut index) => {
+                index.sort_unstable();
+                Box::new(IndexedList {
+                    list,
+                    index: Arc::from(index),
+                })
+            }
             None => Box::new(list),
         }
     }
@@ -484,7 +501,7 @@ impl<'v> Val for IndexedList<'v> {
     {
         Box::new(IndexedList {
             list: self.list.clone(),
-            strings: Arc::clone(&self.strings),
+            index: Arc::clone(&self.index),
         })
     }
 
@@ -505,8 +522,21 @@ impl<'v> Val for IndexedList<'v> {
 
 impl Container for IndexedList<'_> {
     fn contains(&self, value: &dyn Val) -> Result<bool, ExecutionError> {
-        Ok(value
-            .downcast_ref::<CelString>()
-            .is_some_and(|text| self.strings.contains(text.inner())))
+        let Some(text) = value.downcast_ref::<CelString>() else {
+            return Ok(false);
+        };
+        let text = text.inner();
+        let hash = text_hash(text);
+        let first = self
+            .index
+            .partition_point(|(candidate, _)| *candidate < hash);
+        Ok(self.index[first..]
+            .iter()
+            .take_while(|(candidate, _)| *candidate == hash)
+            .any(|(_, position)| {
+                self.list.inner()[*position as usize]
+                    .downcast_ref::<CelString>()
+                    .is_some_and(|element| element.inner() == text)
+            }))
     }
 }
