@@ -424,8 +424,15 @@ impl<'a, 'v> RuleContext<'a, 'v> {
             path.push('/');
             path.push_str(&escape_pointer_token(segment));
         }
-        let mut each = |child: &'a Node, child_path: String| {
+        let mut each = |child: &'a Node, key: Value, child_path: String| {
             let mut bindings = element.bindings.clone();
+            if let Some(key_binding) = &level.key_binding {
+                // the key has no node of its own: it shares the element's, which a later
+                // level never starts from (`by` names a string or an index, not a collection)
+                if let Ok(key) = BoxedVal::try_from(key) {
+                    bindings.push((key_binding, child, Arc::from(key), child_path.clone()));
+                }
+            }
             bindings.push((
                 &level.binding,
                 child,
@@ -437,13 +444,18 @@ impl<'a, 'v> RuleContext<'a, 'v> {
         match &node.kind {
             NodeKind::Seq(items) => {
                 for (position, item) in items.iter().enumerate() {
-                    each(item, format!("{path}/{position}"));
+                    each(
+                        item,
+                        Value::Int(position as i64),
+                        format!("{path}/{position}"),
+                    );
                 }
             }
             NodeKind::Map(entries) => {
                 for entry in entries {
                     each(
                         &entry.value,
+                        Value::String(Arc::new(entry.key.to_string())),
                         format!("{path}/{}", escape_pointer_token(&entry.key)),
                     );
                 }

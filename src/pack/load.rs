@@ -835,7 +835,12 @@ impl Loader {
             Some(text) => self.parse_for_each(file, text),
             None => Vec::new(),
         };
-        let bindings: Vec<String> = for_each.iter().map(|level| level.binding.clone()).collect();
+        let bindings: Vec<String> = for_each
+            .iter()
+            .flat_map(|level| {
+                std::iter::once(level.binding.clone()).chain(level.key_binding.clone())
+            })
+            .collect();
         let known = self.known_names(&bindings);
         let guard = spec
             .when
@@ -895,14 +900,19 @@ impl Loader {
         for level_text in text.split(',') {
             let mut words = level_text.split_whitespace();
             let path_text = words.next().unwrap_or("");
-            let binding = match (words.next(), words.next(), words.next()) {
-                (None, None, None) => "it".to_string(),
-                (Some("as"), Some(name), None) => name.to_string(),
+            let rest: Vec<&str> = words.collect();
+            let (binding, key_binding) = match rest.as_slice() {
+                [] => ("it".to_string(), None),
+                ["as", name] => (name.to_string(), None),
+                ["as", name, "by", key] => (name.to_string(), Some(key.to_string())),
                 _ => {
                     self.problems.add(
                         file,
                         text.span,
-                        format!("`{}` is not `path as name`", level_text.trim()),
+                        format!(
+                            "`{}` is not `path as name` or `path as name by key`",
+                            level_text.trim()
+                        ),
                         "for_each: items as item, item.legal_basis as basis",
                     );
                     return Vec::new();
@@ -911,6 +921,9 @@ impl Loader {
             let path: Vec<String> = path_text.split('.').map(str::to_string).collect();
             if path.iter().any(|segment| !IDENTIFIER.is_match(segment))
                 || !IDENTIFIER.is_match(&binding)
+                || key_binding
+                    .as_deref()
+                    .is_some_and(|key| !IDENTIFIER.is_match(key))
             {
                 self.problems.add(
                     file,
@@ -944,6 +957,7 @@ impl Loader {
                 from_binding,
                 path,
                 binding,
+                key_binding,
             });
         }
         levels

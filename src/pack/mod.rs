@@ -83,13 +83,15 @@ pub struct Variable {
 }
 
 /// One level of `for_each`: a dotted path from the dossier root or from an outer binding,
-/// and the name its elements are bound to.
+/// the name its elements are bound to, and optionally the name of each element's key (a
+/// mapping's key, a list's index).
 #[derive(Clone, Debug, PartialEq)]
 pub struct Level {
     /// Set when the first segment names an outer binding.
     pub from_binding: Option<String>,
     pub path: Vec<String>,
     pub binding: String,
+    pub key_binding: Option<String>,
 }
 
 /// Where a finding points.

@@ -239,7 +239,10 @@ fn explain_rule(out: &mut String, pack: &Pack, rule: &Rule, lang: Lang, with_cla
             .map(|level| {
                 let mut path: Vec<&str> = level.from_binding.iter().map(String::as_str).collect();
                 path.extend(level.path.iter().map(String::as_str));
-                format!("{} as {}", path.join("."), level.binding)
+                match &level.key_binding {
+                    Some(key) => format!("{} as {} by {key}", path.join("."), level.binding),
+                    None => format!("{} as {}", path.join("."), level.binding),
+                }
             })
             .collect();
         let _ = writeln!(out, "  for_each: {}", levels.join(", "));
