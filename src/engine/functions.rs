@@ -6,6 +6,9 @@
 //!   dates compare correctly whichever way they were written.
 //! - `matches(s, re)` / `s.matches(re)`: as in the CEL standard, but each pattern is compiled
 //!   once per process (the `cel` crate recompiles on every call, 15–19 µs each).
+//! - `duplicates(list)`: the strings or ints that occur more than once in a list, each once, in
+//!   the order they first repeat: one hashing pass where CEL's `filter` per element is
+//!   quadratic.
 //! - `is_date(s)`: `s` is a date that exists on the calendar, in either notation (the schema
 //!   checks only the notation: `2026-02-30` passes it).
 //! - `uscc_valid(s)`: a 统一社会信用代码 of 18 characters whose check character is right
@@ -27,7 +30,7 @@ pub fn environment() -> Arc<Env> {
 }
 
 /// The functions this module adds, for static checks of rule expressions.
-pub const CUSTOM_FUNCTIONS: &[&str] = &["date", "is_date", "matches", "uscc_valid"];
+pub const CUSTOM_FUNCTIONS: &[&str] = &["date", "duplicates", "is_date", "matches", "uscc_valid"];
 
 fn build_environment() -> Env {
     let mut env = Env::stdlib();
@@ -68,6 +71,12 @@ fn build_environment() -> Env {
             types::STRING_TYPE,
             vec![types::STRING_TYPE],
             matches_function,
+        ),
+        env.add_overload(
+            "duplicates",
+            "duplicates_list",
+            vec![types::LIST_TYPE],
+            duplicates_function,
         ),
         env.add_overload(
             "is_date",
@@ -117,6 +126,39 @@ fn date_function<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Ex
         )
     })?;
     Ok(CowVal::owned(CelTimestamp::from(date_to_timestamp(date))))
+}
+
+fn duplicates_function<'b, 'v>(
+    args: Vec<CowVal<'b, 'v>>,
+) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    use std::collections::HashSet;
+    let list = args
+        .first()
+        .and_then(|value| value.as_ref().as_iterable())
+        .ok_or_else(|| ExecutionError::function_error("duplicates", "expects a list"))?;
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut reported: HashSet<String> = HashSet::new();
+    let mut repeated: Vec<Box<dyn cel::common::value::Val + 'v>> = Vec::new();
+    let mut elements = list.iter();
+    while let Some(element) = elements.next() {
+        let key = if let Some(text) = element.downcast_ref::<CelString>() {
+            format!("s{}", text.inner())
+        } else if let Some(number) = element.downcast_ref::<types::CelInt>() {
+            format!("i{}", number.inner())
+        } else {
+            return Err(ExecutionError::function_error(
+                "duplicates",
+                format!(
+                    "expects strings or ints, found a {}",
+                    element.get_type().name()
+                ),
+            ));
+        };
+        if !seen.insert(key.clone()) && reported.insert(key) {
+            repeated.push(element.clone_as_boxed());
+        }
+    }
+    Ok(CowVal::owned(types::CelList::from(repeated)))
 }
 
 fn is_date_function<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
@@ -281,6 +323,19 @@ mod tests {
             Ok(Value::Int(3))
         );
         assert_eq!(evaluate("math.greatest(1, 5, 3)"), Ok(Value::Int(5)));
+    }
+
+    #[test]
+    fn duplicates_are_found_in_one_pass() {
+        assert_eq!(
+            evaluate("duplicates(['a', 'b', 'a', 'c', 'a', 'b'])"),
+            Ok(Value::List(vec![Value::from("a"), Value::from("b")].into()))
+        );
+        assert_eq!(
+            evaluate("duplicates([1, 2, 3]) == []"),
+            Ok(Value::Bool(true))
+        );
+        assert!(evaluate("duplicates([[1]])").is_err());
     }
 
     #[test]
