@@ -325,6 +325,7 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         clauses: Vec::new(),
         clause_spans: BTreeMap::new(),
         rule_ids: BTreeMap::new(),
+        programs: std::collections::HashMap::new(),
         aliases: BTreeMap::new(),
         variables: Vec::new(),
         rules: Vec::new(),
@@ -536,6 +537,8 @@ struct Loader {
     clauses: Vec<Clause>,
     clause_spans: BTreeMap<String, (Arc<SourceFile>, Span)>,
     rule_ids: BTreeMap<String, (Arc<SourceFile>, Span)>,
+    /// Programs compiled so far, by their text.
+    programs: std::collections::HashMap<String, Arc<cel::Program>>,
     aliases: BTreeMap<String, String>,
     variables: Vec<Variable>,
     rules: Vec<Rule>,
@@ -1085,9 +1088,20 @@ impl Loader {
         expression_text: &str,
         known: &BTreeSet<String>,
     ) -> Option<Expression> {
-        let env = environment();
-        let program = match env.compile(expression_text) {
-            Ok(program) => program,
+        // the same text is often written in many rules (`has(item.task_type)` …): compile it
+        // once and share the program
+        let cached = self.programs.get(expression_text).cloned();
+        let program = match cached.map(Ok).unwrap_or_else(|| {
+            environment()
+                .compile(expression_text)
+                .map(std::sync::Arc::new)
+        }) {
+            Ok(program) => {
+                self.programs
+                    .entry(expression_text.to_string())
+                    .or_insert_with(|| std::sync::Arc::clone(&program));
+                program
+            }
             Err(errors) => {
                 for error in &errors.errors {
                     let offset = offset_of_line_column(expression_text, error.pos.0, error.pos.1);

@@ -62,7 +62,8 @@ pub struct Clause {
 #[derive(Debug)]
 pub struct Expression {
     pub source: String,
-    pub program: cel::Program,
+    /// Shared by every expression of the pack with the same text.
+    pub program: Arc<cel::Program>,
     /// The names it reads (bindings, variables, dossier sections), sorted.
     pub variables: Vec<String>,
     pub origin: Origin,
