@@ -430,3 +430,27 @@ fn ci_formats_sarif_junit_and_github_annotations() {
         "::error file=tests/data/legal-basis-missing.yaml,line=208,col=5,endLine=208,endColumn=9,title=item-legal-basis-missing (clause 5.2.1.1)::行政权力事项「企业设立登记」没有写明设定依据\n"
     );
 }
+
+#[test]
+fn a_reader_that_stops_early_does_not_make_it_panic() {
+    use std::io::Read;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_guifan"))
+        .args(["check", "fixtures/invalid"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let mut first = [0u8; 16];
+    child
+        .stdout
+        .take()
+        .expect("stdout")
+        .read_exact(&mut first)
+        .expect("reads");
+    // the pipe is closed here, before the report is written out
+    let output = child.wait_with_output().expect("ends");
+    let stderr = text(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(output.status.code(), Some(1));
+}

@@ -15,7 +15,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::{write_atomically, Outcome};
+use super::{print_stdout, write_atomically, Outcome};
 use crate::cli::{CheckArgs, ColorArg, FailOn, Format, LangArg};
 use crate::dossier::load_dossiers;
 use crate::engine::functions::parse_date;
@@ -96,7 +96,7 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
     };
     match &arguments.output {
         Some(path) => write_atomically(path, &text)?,
-        None => print!("{text}"),
+        None => print_stdout(&text)?,
     }
     let failing = threshold.is_some_and(|threshold| {
         checked

@@ -17,6 +17,24 @@ pub enum Outcome {
     Findings,
 }
 
+/// Writes a report to standard output. A reader that stops early (`guifan check … | head`)
+/// closes the pipe: that ends the output quietly instead of panicking.
+pub fn print_stdout(text: &str) -> Result<(), GuifanError> {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) => Err(GuifanError::Write {
+            path: "<stdout>".to_string(),
+            message: error.to_string(),
+        }),
+    }
+}
+
 /// Writes a file atomically: a temporary file beside it, renamed over it. A failed run never
 /// leaves a partial report behind.
 pub fn write_atomically(path: &Path, contents: &str) -> Result<(), GuifanError> {

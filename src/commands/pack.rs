@@ -2,7 +2,7 @@
 //! who write packs and those who read their findings.
 
 use super::check::load_selected_pack;
-use super::{write_atomically, Outcome};
+use super::{print_stdout, write_atomically, Outcome};
 use crate::cli::{ExplainArgs, LangArg, PackArgs, PackDocArgs};
 use crate::engine::Lang;
 use crate::error::GuifanError;
@@ -11,7 +11,7 @@ use crate::report::pack_doc;
 pub fn lint(arguments: &PackArgs) -> Result<Outcome, GuifanError> {
     let pack = load_selected_pack(arguments.pack.as_deref())?;
     let text = pack_doc::lint_summary(&pack);
-    print!("{text}");
+    print_stdout(&text)?;
     Ok(if pack.uncovered_clauses().is_empty() {
         Outcome::Clean
     } else {
@@ -24,7 +24,7 @@ pub fn doc(arguments: &PackDocArgs) -> Result<Outcome, GuifanError> {
     let markdown = pack_doc::markdown(&pack);
     match &arguments.output {
         Some(path) => write_atomically(path, &markdown)?,
-        None => print!("{markdown}"),
+        None => print_stdout(&markdown)?,
     }
     Ok(Outcome::Clean)
 }
@@ -33,7 +33,7 @@ pub fn schema(arguments: &PackArgs) -> Result<Outcome, GuifanError> {
     let pack = load_selected_pack(arguments.pack.as_deref())?;
     let text = serde_json::to_string_pretty(&pack.schema)
         .map_err(|error| GuifanError::Usage(format!("the schema cannot be printed: {error}")))?;
-    println!("{text}");
+    print_stdout(&format!("{text}\n"))?;
     Ok(Outcome::Clean)
 }
 
@@ -45,7 +45,7 @@ pub fn explain(arguments: &ExplainArgs) -> Result<Outcome, GuifanError> {
     };
     match pack_doc::explain(&pack, &arguments.topic, lang) {
         Some(text) => {
-            print!("{text}");
+            print_stdout(&text)?;
             Ok(Outcome::Clean)
         }
         None => Err(GuifanError::Usage(format!(
