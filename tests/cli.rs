@@ -63,7 +63,10 @@ fn findings_exit_1_and_name_rule_clause_and_place() {
             .contains("条款 5.2.1.1：进驻部门应根据现行法律、法规、规章等，拟定本部门的进驻项目。"),
         "{stdout}"
     );
-    assert!(stdout.contains("缺少 `legal_basis`"), "{stdout}");
+    assert!(
+        stdout.contains("缺少「设定依据」（legal_basis）"),
+        "{stdout}"
+    );
 }
 
 #[test]

@@ -164,6 +164,7 @@ pub fn evaluate(
             },
             "/dossier/submitted_on".to_string(),
             options.lang,
+            &pack.field_titles,
         ));
     }
 
@@ -233,6 +234,7 @@ pub fn evaluate(
                     },
                     String::new(),
                     options.lang,
+                    &pack.field_titles,
                 ));
             }
         }
@@ -240,6 +242,7 @@ pub fn evaluate(
 
     let context = RuleContext {
         dotted: sections.iter().any(|(name, _)| name.contains('.')),
+        titles: &pack.field_titles,
         dossier,
         options,
         names: &names(&variables, &sections, &doc, as_of.as_ref()),
@@ -273,6 +276,8 @@ struct Element<'a> {
 struct RuleContext<'a, 'v> {
     /// See [`Scope::dotted`].
     dotted: bool,
+    /// The schema's field titles, for the label of a missing field.
+    titles: &'a std::collections::BTreeMap<String, String>,
     dossier: &'a Dossier,
     options: &'a CheckOptions,
     names: &'a Names<'a, 'v>,
@@ -514,6 +519,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
             },
             self.target_path(rule, element_path),
             lang,
+            self.titles,
         )
     }
 
@@ -542,6 +548,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
             },
             element_path.to_string(),
             lang,
+            self.titles,
         )
     }
 }

@@ -11,6 +11,8 @@ pub mod functions;
 mod structure;
 mod values;
 
+use std::collections::BTreeMap;
+
 use chrono::NaiveDate;
 
 use crate::dossier::{resolve_aliases, Dossier};
@@ -100,18 +102,28 @@ pub(crate) struct FindingText<'a> {
 
 /// Places a finding at a JSON Pointer: the node, or the object that should hold the missing
 /// field (labelled with the field's name).
+/// In Chinese, a missing field is named by its title in the schema (`titles`), so that a
+/// dossier written with Chinese keys reads 缺少「复核日期」（reviewed_on）.
 pub(crate) fn finding_at(
     dossier: &Dossier,
     text: FindingText<'_>,
     path: String,
     lang: Lang,
+    titles: &BTreeMap<String, String>,
 ) -> Finding {
     let location = dossier.root.locate(&path);
     let label = match &location.missing {
-        Some(missing) => match lang {
-            Lang::Zh => format!("缺少 `{missing}`"),
-            Lang::En => format!("`{missing}` is missing"),
-        },
+        Some(missing) => {
+            let title = missing
+                .rsplit('/')
+                .next()
+                .and_then(|field| titles.get(field));
+            match (lang, title) {
+                (Lang::Zh, Some(title)) => format!("缺少「{title}」（{missing}）"),
+                (Lang::Zh, None) => format!("缺少 `{missing}`"),
+                (Lang::En, _) => format!("`{missing}` is missing"),
+            }
+        }
         None => text.label.clone(),
     };
     let mut finding = finding_at_span(dossier, FindingText { label, ..text }, path, location.span);

@@ -137,7 +137,7 @@ fn report(
                 let text = structure_text(message, label, help);
                 findings.push(match key_span {
                     Some(span) => finding_at_span(dossier, text, child, span),
-                    None => finding_at(dossier, text, child, lang),
+                    None => finding_at(dossier, text, child, lang, &pack.field_titles),
                 });
             }
         }
@@ -159,6 +159,7 @@ fn report(
                 structure_text(message, String::new(), None),
                 child,
                 lang,
+                &pack.field_titles,
             ));
         }
         kind => {
@@ -199,6 +200,7 @@ fn report(
                 structure_text(message, label, None),
                 path,
                 lang,
+                &pack.field_titles,
             ));
         }
     }
