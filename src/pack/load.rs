@@ -904,10 +904,13 @@ impl Loader {
             let mut words = level_text.split_whitespace();
             let path_text = words.next().unwrap_or("");
             let rest: Vec<&str> = words.collect();
-            let (binding, key_binding) = match rest.as_slice() {
-                [] => ("it".to_string(), None),
-                ["as", name] => (name.to_string(), None),
-                ["as", name, "by", key] => (name.to_string(), Some(key.to_string())),
+            let (binding, key_binding, pattern) = match rest.as_slice() {
+                [] => ("it".to_string(), None, None),
+                ["as", name] => (name.to_string(), None, None),
+                ["as", name, "by", key] => (name.to_string(), Some(key.to_string()), None),
+                ["as", name, "by", key, "matching", pattern] => {
+                    (name.to_string(), Some(key.to_string()), Some(*pattern))
+                }
                 _ => {
                     self.problems.add(
                         file,
@@ -956,11 +959,33 @@ impl Loader {
             } else {
                 path
             };
+            let key_pattern = match pattern {
+                None => None,
+                Some(quoted) => {
+                    let unquoted = quoted
+                        .strip_prefix('\'')
+                        .and_then(|rest| rest.strip_suffix('\''))
+                        .unwrap_or(quoted);
+                    match regex::Regex::new(unquoted) {
+                        Ok(compiled) => Some(Arc::new(compiled)),
+                        Err(error) => {
+                            self.problems.add(
+                                file,
+                                text.span,
+                                format!("`{quoted}` is not a regular expression: {error}"),
+                                "for_each key pattern",
+                            );
+                            return Vec::new();
+                        }
+                    }
+                }
+            };
             levels.push(Level {
                 from_binding,
                 path,
                 binding,
                 key_binding,
+                key_pattern,
             });
         }
         levels

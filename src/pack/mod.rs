@@ -86,13 +86,16 @@ pub struct Variable {
 /// One level of `for_each`: a dotted path from the dossier root or from an outer binding,
 /// the name its elements are bound to, and optionally the name of each element's key (a
 /// mapping's key, a list's index).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Level {
     /// Set when the first segment names an outer binding.
     pub from_binding: Option<String>,
     pub path: Vec<String>,
     pub binding: String,
     pub key_binding: Option<String>,
+    /// `matching 're'`: only the entries of a mapping whose key matches (list elements have no
+    /// key to match and are skipped); applied before any value is made for the element.
+    pub key_pattern: Option<Arc<regex::Regex>>,
 }
 
 /// Where a finding points.

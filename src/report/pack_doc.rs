@@ -239,10 +239,14 @@ fn explain_rule(out: &mut String, pack: &Pack, rule: &Rule, lang: Lang, with_cla
             .map(|level| {
                 let mut path: Vec<&str> = level.from_binding.iter().map(String::as_str).collect();
                 path.extend(level.path.iter().map(String::as_str));
-                match &level.key_binding {
-                    Some(key) => format!("{} as {} by {key}", path.join("."), level.binding),
-                    None => format!("{} as {}", path.join("."), level.binding),
+                let mut text = format!("{} as {}", path.join("."), level.binding);
+                if let Some(key) = &level.key_binding {
+                    text.push_str(&format!(" by {key}"));
                 }
+                if let Some(pattern) = &level.key_pattern {
+                    text.push_str(&format!(" matching '{}'", pattern.as_str()));
+                }
+                text
             })
             .collect();
         let _ = writeln!(out, "  for_each: {}", levels.join(", "));
