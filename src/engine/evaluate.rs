@@ -24,7 +24,7 @@ struct Scope<'a, 'v> {
     /// Some name has a dot in it (a section of a schema that allows one): a dotted name must
     /// then be looked up as a whole, as `cel` tries `a.b` before `a`.
     dotted: bool,
-    bindings: Vec<(&'a str, &'a (dyn Val + 'v))>,
+    bindings: Vec<(&'a str, LazyBinding<'a, 'v>)>,
     /// The pack's variables, `doc`, `as_of` and the sections, by name.
     names: &'a Names<'a, 'v>,
 }
@@ -54,6 +54,24 @@ fn names<'a, 'v>(
     names
 }
 
+/// A binding's value, made the first time an expression reads it (a binding that only leads to
+/// an inner level, or that no expression of the rule names, costs nothing).
+struct LazyBinding<'a, 'v> {
+    node: &'v Node,
+    /// A key or an index bound with `by`: a value of its own, not a node's.
+    fixed: Option<&'a (dyn Val + 'v)>,
+    made: std::sync::OnceLock<BoxedVal<'v>>,
+}
+
+impl<'v> LazyBinding<'_, 'v> {
+    fn value(&self) -> &(dyn Val + 'v) {
+        match self.fixed {
+            Some(value) => value,
+            None => self.made.get_or_init(|| to_value(self.node)).as_ref(),
+        }
+    }
+}
+
 impl VariableResolver for Scope<'_, '_> {
     fn resolve<'b>(&'b self, name: &str) -> Option<CowVal<'b, 'b>> {
         // `item.recognition.recognized_on` is asked for whole, then without its last segment,
@@ -61,8 +79,8 @@ impl VariableResolver for Scope<'_, '_> {
         if !self.dotted && name.contains('.') {
             return None;
         }
-        if let Some((_, value)) = self.bindings.iter().rev().find(|(bound, _)| *bound == name) {
-            return Some(CowVal::Borrowed(*value));
+        if let Some((_, binding)) = self.bindings.iter().rev().find(|(bound, _)| *bound == name) {
+            return Some(CowVal::Borrowed(binding.value()));
         }
         self.names.get(name).map(|value| CowVal::Borrowed(*value))
     }
@@ -270,7 +288,8 @@ fn rule_reads(rule: &Rule) -> impl Iterator<Item = &str> {
 struct Element<'a> {
     /// Shared, so that the inner levels copy a pointer: a list bound by an outer level (a
     /// section's values, `department as record`) would be copied for each of its elements.
-    bindings: Vec<(&'a str, &'a Node, Arc<dyn Val + 'a>, String)>,
+    /// The value is set for a key bound with `by`; a node's value is made when it is read.
+    bindings: Vec<(&'a str, &'a Node, Option<Arc<dyn Val + 'a>>, String)>,
 }
 
 struct RuleContext<'a, 'v> {
@@ -294,7 +313,16 @@ impl<'a, 'v> RuleContext<'a, 'v> {
             bindings: element
                 .bindings
                 .iter()
-                .map(|(name, _, value, _)| (*name, value.as_ref() as &(dyn Val + 'v)))
+                .map(|(name, node, value, _)| {
+                    let binding = LazyBinding {
+                        node: *node,
+                        fixed: value
+                            .as_ref()
+                            .map(|value| value.as_ref() as &(dyn Val + 'v)),
+                        made: std::sync::OnceLock::new(),
+                    };
+                    (*name, binding)
+                })
                 .collect(),
             names: self.names,
         }
@@ -435,15 +463,10 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                 // the key has no node of its own: it shares the element's, which a later
                 // level never starts from (`by` names a string or an index, not a collection)
                 if let Ok(key) = BoxedVal::try_from(key) {
-                    bindings.push((key_binding, child, Arc::from(key), child_path.clone()));
+                    bindings.push((key_binding, child, Some(Arc::from(key)), child_path.clone()));
                 }
             }
-            bindings.push((
-                &level.binding,
-                child,
-                Arc::from(to_value(child)),
-                child_path,
-            ));
+            bindings.push((&level.binding, child, None, child_path));
             self.expand(rest, Element { bindings }, out);
         };
         match &node.kind {
