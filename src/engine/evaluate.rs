@@ -289,8 +289,12 @@ struct Element<'a> {
     /// Shared, so that the inner levels copy a pointer: a list bound by an outer level (a
     /// section's values, `department as record`) would be copied for each of its elements.
     /// The value is set for a key bound with `by`; a node's value is made when it is read.
-    bindings: Vec<(&'a str, &'a Node, Option<Arc<dyn Val + 'a>>, String)>,
+    bindings: Vec<ElementBinding<'a>>,
 }
+
+/// A binding of an element: its name, its node, the value of a key bound with `by`, and the
+/// JSON Pointer of the node.
+type ElementBinding<'a> = (&'a str, &'a Node, Option<Arc<dyn Val + 'a>>, String);
 
 struct RuleContext<'a, 'v> {
     /// See [`Scope::dotted`].
@@ -315,7 +319,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                 .iter()
                 .map(|(name, node, value, _)| {
                     let binding = LazyBinding {
-                        node: *node,
+                        node,
                         fixed: value
                             .as_ref()
                             .map(|value| value.as_ref() as &(dyn Val + 'v)),
