@@ -64,15 +64,7 @@ pub fn check_dossier(pack: &Pack, mut dossier: Dossier, options: &CheckOptions) 
         let label = options.lang.pick("重复的键", "duplicate key").to_string();
         findings.push(finding_at_span(
             &dossier,
-            FindingText {
-                rule: STRUCTURE_RULE,
-                failed_rule: None,
-                clause: None,
-                severity: Severity::Error,
-                message,
-                label,
-                help: None,
-            },
+            FindingText::structure(message, label, None),
             clash.path.clone(),
             clash.second,
         ));
@@ -98,6 +90,21 @@ pub(crate) struct FindingText<'a> {
     /// The label when the pointer resolves; a missing field gets its own label.
     pub label: String,
     pub help: Option<String>,
+}
+
+impl FindingText<'static> {
+    /// A finding about the dossier's structure: schema, keys.
+    pub(crate) fn structure(message: String, label: String, help: Option<String>) -> Self {
+        FindingText {
+            rule: STRUCTURE_RULE,
+            failed_rule: None,
+            clause: None,
+            severity: Severity::Error,
+            message,
+            label,
+            help,
+        }
+    }
 }
 
 /// Places a finding at a JSON Pointer: the node, or the object that should hold the missing

@@ -8,7 +8,7 @@ use jsonschema::JsonType;
 use super::{finding_at, finding_at_span, FindingText, Lang};
 use crate::document::escape_pointer_token;
 use crate::dossier::{read_as_written, Dossier};
-use crate::finding::{Finding, Severity, STRUCTURE_RULE};
+use crate::finding::Finding;
 use crate::pack::{suggest, Pack};
 
 struct Problem {
@@ -72,18 +72,6 @@ fn wants_string(kind: &ValidationErrorKind) -> bool {
     }
 }
 
-fn structure_text(message: String, label: String, help: Option<String>) -> FindingText<'static> {
-    FindingText {
-        rule: STRUCTURE_RULE,
-        failed_rule: None,
-        clause: None,
-        severity: Severity::Error,
-        message,
-        label,
-        help,
-    }
-}
-
 /// How a message names a field: `「事项名称」（name）` where the schema gives a title.
 fn field_name(pack: &Pack, key: &str) -> String {
     match pack.field_titles.get(key) {
@@ -134,7 +122,7 @@ fn report(
                 };
                 let label = lang.pick("未知字段", "unknown field").to_string();
                 let child = format!("{path}/{}", escape_pointer_token(&key));
-                let text = structure_text(message, label, help);
+                let text = FindingText::structure(message, label, help);
                 findings.push(match key_span {
                     Some(span) => finding_at_span(dossier, text, child, span),
                     None => finding_at(dossier, text, child, lang, &pack.field_titles),
@@ -156,7 +144,7 @@ fn report(
             let child = format!("{path}/{}", escape_pointer_token(&name));
             findings.push(finding_at(
                 dossier,
-                structure_text(message, String::new(), None),
+                FindingText::structure(message, String::new(), None),
                 child,
                 lang,
                 &pack.field_titles,
@@ -197,7 +185,7 @@ fn report(
             };
             findings.push(finding_at(
                 dossier,
-                structure_text(message, label, None),
+                FindingText::structure(message, label, None),
                 path,
                 lang,
                 &pack.field_titles,
