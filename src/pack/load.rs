@@ -1033,60 +1033,39 @@ impl Loader {
         known: &BTreeSet<String>,
     ) -> Option<Template> {
         let mut parts = Vec::new();
-        let mut literal = String::new();
-        let mut rest = text.value.as_str();
-        let mut offset = 0usize;
         let mut ok = true;
-        while let Some(position) = rest.find(['{', '}']) {
-            literal.push_str(&rest[..position]);
-            let brace = &rest[position..];
-            if brace.starts_with("{{") || brace.starts_with("}}") {
-                literal.push(brace.as_bytes()[0] as char);
-                offset += position + 2;
-                rest = &rest[position + 2..];
-                continue;
+        for piece in scan_template(&text.value) {
+            match piece {
+                TemplatePiece::Literal(literal) => parts.push(TemplatePart::Literal(literal)),
+                TemplatePiece::Expression { start, end } => {
+                    let located = Located {
+                        file,
+                        node,
+                        value: text,
+                        offset: start,
+                    };
+                    match self.compile_located(&located, &text.value[start..end], known) {
+                        Some(expression) => parts.push(TemplatePart::Expression(expression)),
+                        None => ok = false,
+                    }
+                }
+                TemplatePiece::LoneClose(at) => {
+                    let span = value_span(file, node, text, at, 1);
+                    self.problems
+                        .add(file, span, "a lone `}` in a message (write `}}`)", "here");
+                    ok = false;
+                }
+                TemplatePiece::Unclosed(at) => {
+                    let span = value_span(file, node, text, at, 1);
+                    self.problems.add(
+                        file,
+                        span,
+                        "an interpolation `{` is not closed",
+                        "opened here",
+                    );
+                    ok = false;
+                }
             }
-            let start_in_value = offset + position;
-            if brace.starts_with('}') {
-                let span = value_span(file, node, text, start_in_value, 1);
-                self.problems
-                    .add(file, span, "a lone `}` in a message (write `}}`)", "here");
-                ok = false;
-                offset += position + 1;
-                rest = &rest[position + 1..];
-                continue;
-            }
-            let Some(close) = matching_brace(brace) else {
-                let span = value_span(file, node, text, start_in_value, 1);
-                self.problems.add(
-                    file,
-                    span,
-                    "an interpolation `{` is not closed",
-                    "opened here",
-                );
-                ok = false;
-                break;
-            };
-            let expression_text = &brace[1..close];
-            if !literal.is_empty() {
-                parts.push(TemplatePart::Literal(std::mem::take(&mut literal)));
-            }
-            let located = Located {
-                file,
-                node,
-                value: text,
-                offset: start_in_value + 1,
-            };
-            match self.compile_located(&located, expression_text, known) {
-                Some(expression) => parts.push(TemplatePart::Expression(expression)),
-                None => ok = false,
-            }
-            offset += position + close + 1;
-            rest = &rest[position + close + 1..];
-        }
-        literal.push_str(rest);
-        if !literal.is_empty() {
-            parts.push(TemplatePart::Literal(literal));
         }
         ok.then_some(Template { parts })
     }
@@ -1314,6 +1293,60 @@ fn value_span(
         line_start_in_value = line_end_in_value + 1;
     }
     Span::new(scalar_span.start(), scalar_span.start())
+}
+
+/// A message template cut into its pieces; offsets are bytes of the template's text.
+enum TemplatePiece {
+    Literal(String),
+    /// `{expression}`: the expression is `text[start..end]`.
+    Expression {
+        start: usize,
+        end: usize,
+    },
+    /// A `}` that closes nothing, at this offset.
+    LoneClose(usize),
+    /// A `{` that is never closed, at this offset (the scan stops there).
+    Unclosed(usize),
+}
+
+/// `{expression}` interpolates a CEL value; `{{` and `}}` are literal braces.
+fn scan_template(text: &str) -> Vec<TemplatePiece> {
+    let mut pieces = Vec::new();
+    let mut literal = String::new();
+    let mut offset = 0usize;
+    while let Some(found) = text[offset..].find(['{', '}']) {
+        let position = offset + found;
+        literal.push_str(&text[offset..position]);
+        let brace = &text[position..];
+        if brace.starts_with("{{") || brace.starts_with("}}") {
+            literal.push(brace.as_bytes()[0] as char);
+            offset = position + 2;
+            continue;
+        }
+        if brace.starts_with('}') {
+            pieces.push(TemplatePiece::LoneClose(position));
+            offset = position + 1;
+            continue;
+        }
+        let Some(close) = matching_brace(brace) else {
+            pieces.push(TemplatePiece::Unclosed(position));
+            offset = text.len();
+            break;
+        };
+        if !literal.is_empty() {
+            pieces.push(TemplatePiece::Literal(std::mem::take(&mut literal)));
+        }
+        pieces.push(TemplatePiece::Expression {
+            start: position + 1,
+            end: position + close,
+        });
+        offset = position + close + 1;
+    }
+    literal.push_str(&text[offset..]);
+    if !literal.is_empty() {
+        pieces.push(TemplatePiece::Literal(literal));
+    }
+    pieces
 }
 
 /// The offset of the `}` that closes the `{` at the start of `text`, skipping nested braces
