@@ -461,6 +461,14 @@ impl<'a, 'v> RuleContext<'a, 'v> {
             path.push('/');
             path.push_str(&escape_pointer_token(segment));
         }
+        // when the next level iterates this element (`item as record, record as value`), a
+        // scalar element has nothing to iterate: it is skipped before anything is made for it
+        let inner_starts_here = rest
+            .first()
+            .is_some_and(|next| next.from_binding.as_deref() == Some(level.binding.as_str()));
+        let leads_nowhere = |child: &Node| {
+            inner_starts_here && !matches!(child.kind, NodeKind::Seq(_) | NodeKind::Map(_))
+        };
         let mut each = |child: &'a Node, key: Value, child_path: String| {
             let mut bindings = element.bindings.clone();
             if let Some(key_binding) = &level.key_binding {
@@ -474,8 +482,13 @@ impl<'a, 'v> RuleContext<'a, 'v> {
             self.expand(rest, Element { bindings }, out);
         };
         match &node.kind {
+            // a key pattern matches mapping keys: a list's elements have none
+            NodeKind::Seq(_) if level.key_pattern.is_some() => {}
             NodeKind::Seq(items) => {
                 for (position, item) in items.iter().enumerate() {
+                    if leads_nowhere(item) {
+                        continue;
+                    }
                     each(
                         item,
                         Value::Int(position as i64),
@@ -485,6 +498,13 @@ impl<'a, 'v> RuleContext<'a, 'v> {
             }
             NodeKind::Map(entries) => {
                 for entry in entries {
+                    let excluded = level
+                        .key_pattern
+                        .as_ref()
+                        .is_some_and(|pattern| !pattern.is_match(&entry.key));
+                    if excluded || leads_nowhere(&entry.value) {
+                        continue;
+                    }
                     each(
                         &entry.value,
                         Value::String(Arc::new(entry.key.to_string())),
