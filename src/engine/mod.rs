@@ -133,11 +133,7 @@ pub(crate) fn finding_at(
         }
         None => text.label.clone(),
     };
-    let mut finding = finding_at_span(dossier, FindingText { label, ..text }, path, location.span);
-    if location.missing.is_some() && finding.span.is_empty() {
-        finding.span = Span::new(finding.span.start(), finding.span.start());
-    }
-    finding
+    finding_at_span(dossier, FindingText { label, ..text }, path, location.span)
 }
 
 pub(crate) fn finding_at_span(
