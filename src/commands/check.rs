@@ -16,7 +16,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::{print_stdout, write_atomically, Outcome};
-use crate::cli::{CheckArgs, ColorArg, FailOn, Format, LangArg};
+use crate::cli::{CheckArgs, ColorArg, FailOn, Format};
 use crate::dossier::load_dossiers;
 use crate::engine::functions::parse_date;
 use crate::engine::{check_dossier, CheckOptions, Lang};
@@ -34,10 +34,7 @@ pub enum Input {
 }
 
 pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
-    let lang = match arguments.lang {
-        LangArg::Zh => Lang::Zh,
-        LangArg::En => Lang::En,
-    };
+    let lang = Lang::from(arguments.lang);
     let as_of = match &arguments.as_of {
         Some(text) => Some(parse_date(text).ok_or_else(|| {
             GuifanError::Usage(format!(

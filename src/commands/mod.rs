@@ -8,6 +8,15 @@ use std::path::Path;
 
 use crate::error::GuifanError;
 
+impl From<crate::cli::LangArg> for crate::engine::Lang {
+    fn from(flag: crate::cli::LangArg) -> Self {
+        match flag {
+            crate::cli::LangArg::Zh => crate::engine::Lang::Zh,
+            crate::cli::LangArg::En => crate::engine::Lang::En,
+        }
+    }
+}
+
 /// How a run ended, mapped to the exit code by `main`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {

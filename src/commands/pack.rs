@@ -3,7 +3,7 @@
 
 use super::check::load_selected_pack;
 use super::{print_stdout, write_atomically, Outcome};
-use crate::cli::{ExplainArgs, LangArg, PackArgs, PackDocArgs};
+use crate::cli::{ExplainArgs, PackArgs, PackDocArgs};
 use crate::engine::Lang;
 use crate::error::GuifanError;
 use crate::report::pack_doc;
@@ -39,10 +39,7 @@ pub fn schema(arguments: &PackArgs) -> Result<Outcome, GuifanError> {
 
 pub fn explain(arguments: &ExplainArgs) -> Result<Outcome, GuifanError> {
     let pack = load_selected_pack(arguments.pack.as_deref())?;
-    let lang = match arguments.lang {
-        LangArg::Zh => Lang::Zh,
-        LangArg::En => Lang::En,
-    };
+    let lang = Lang::from(arguments.lang);
     match pack_doc::explain(&pack, &arguments.topic, lang) {
         Some(text) => {
             print_stdout(&text)?;
