@@ -239,16 +239,11 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
                         );
                     }
                 }
-                "clauses" | "aliases" | "variables" | "rules" => {}
-                other => problems.add_with_help(
-                    &manifest_file,
-                    entry.key_span,
-                    format!("unknown key `{other}`"),
-                    "not a key of the pack format",
-                    suggest(other, MANIFEST_KEYS),
-                ),
+                // the sections are read with every file's below; unknown keys: check_keys
+                _ => {}
             }
         }
+        check_keys(&manifest_file, root, MANIFEST_KEYS, &mut problems);
         for required in ["pack", "schema"] {
             if root.entry(required).is_none() {
                 problems.add(
