@@ -27,6 +27,48 @@ impl Severity {
 pub const STRUCTURE_RULE: &str = "dossier-structure";
 /// Rule id of findings where a rule could not be evaluated (missing field, wrong type).
 pub const RULE_ERROR: &str = "rule-error";
+/// Rule id of findings about a waiver written in the dossier (not allowed, matching nothing).
+pub const WAIVER_RULE: &str = "waiver-invalid";
+
+/// A citation of a standard other than the pack's own: a data-quality rule (a USCC's check
+/// character, a calendar date, an item code's layout) that no clause of the standard speaks of.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ReferenceCitation {
+    /// `GB 32100-2015`.
+    pub standard: String,
+    /// The clause, article or annex of that standard.
+    pub clause: String,
+}
+
+/// A rule not evaluated at an element, because a field it reads there failed its format.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Skip {
+    pub rule: String,
+    /// JSON Pointer of the element (empty for the whole dossier).
+    pub path: String,
+    /// JSON Pointer of the malformed field.
+    pub because: String,
+}
+
+/// What the reports say of each dossier besides its findings.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DossierSummary {
+    /// The file's name as the user gave it.
+    pub file: String,
+    pub document: usize,
+    /// The stage the dossier declares (`None`: it declares none and is checked as a proposal).
+    pub stage: Option<&'static str>,
+    pub skipped: Vec<Skip>,
+}
+
+/// A finding the dossier waives: it stays in every report, marked, and does not count
+/// toward `--fail-on`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Waived {
+    pub reason: String,
+    /// The approving document, when the waiver names one.
+    pub document: Option<String>,
+}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
@@ -34,8 +76,13 @@ pub struct Finding {
     pub rule: String,
     /// For a rule-error: the id of the rule that failed to evaluate.
     pub failed_rule: Option<String>,
-    /// The clause the rule enforces (the first it cites); none for structure findings.
+    /// The clause the finding cites (the rule's first, or the one its `cite` chose); none for
+    /// structure findings and for reference citations.
     pub clause: Option<String>,
+    /// A data-quality rule's citation of a reference standard instead of a clause.
+    pub reference: Option<ReferenceCitation>,
+    /// Set when a waiver of the dossier covers the finding.
+    pub waived: Option<Waived>,
     pub severity: Severity,
     pub message: String,
     /// The short text under the label.
@@ -53,6 +100,20 @@ pub struct Finding {
 }
 
 impl Finding {
+    /// How reports name what the finding cites: `5.2.1.1`, or `GB 32100-2015 4`.
+    pub fn citation(&self) -> Option<String> {
+        match (&self.clause, &self.reference) {
+            (Some(clause), _) => Some(clause.clone()),
+            (None, Some(reference)) => Some(format!("{} {}", reference.standard, reference.clause)),
+            (None, None) => None,
+        }
+    }
+
+    /// The finding counts toward `--fail-on` and the severity counts (a waived one does not).
+    pub fn counts(&self) -> bool {
+        self.waived.is_none()
+    }
+
     /// The order of every report: file, line, column, rule, then the rest for ties.
     pub fn sort_key(&self) -> (&str, usize, usize, &str, &str, &str) {
         (

@@ -19,10 +19,10 @@ use super::{print_stdout, write_atomically, Outcome};
 use crate::cli::{CheckArgs, ColorArg, FailOn, Format};
 use crate::dossier::load_dossiers;
 use crate::engine::functions::parse_date;
-use crate::engine::{check_dossier, CheckOptions, Lang};
+use crate::engine::{check_dossier, CheckOptions, DossierOutcome, Lang};
 use crate::error::GuifanError;
-use crate::finding::{sort_findings, Finding, Severity};
-use crate::pack::{embedded_national_pack, load_pack, load_pack_from_path, Pack};
+use crate::finding::{sort_findings, DossierSummary, Finding, Severity};
+use crate::pack::{embedded_national_pack, load_pack, load_pack_from_path, Pack, Stage};
 use crate::report::{self, Summary};
 use crate::source::{SourceFile, MAX_SOURCE_BYTES};
 
@@ -51,7 +51,7 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         lang,
     };
     let checked = check_inputs(&pack, &inputs, &options)?;
-    let summary = Summary::new(checked.sources.len(), checked.dossiers, &checked.findings);
+    let summary = Summary::new(checked.sources.len(), &checked.documents, &checked.findings);
     let threshold = match arguments.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
@@ -59,16 +59,18 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         FailOn::Never => None,
     };
     let text = match arguments.format {
-        Format::Json => report::json::render(&checked.findings, &pack, summary),
+        Format::Json => {
+            report::json::render(&checked.findings, &checked.documents, &pack, summary)
+        }
         Format::Sarif => report::sarif::render(&checked.findings, &pack, lang),
         Format::Github => report::github::render(&checked.findings),
         Format::Junit => {
             let dossiers: Vec<report::junit::DossierRef<'_>> = checked
                 .documents
                 .iter()
-                .map(|(file, document)| report::junit::DossierRef {
-                    file,
-                    document: *document,
+                .map(|dossier| report::junit::DossierRef {
+                    file: &dossier.file,
+                    document: dossier.document,
                 })
                 .collect();
             report::junit::render(&checked.findings, &dossiers, threshold)
@@ -88,7 +90,14 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
                 color,
                 lang,
             };
-            report::human::render(&checked.findings, &checked.sources, &pack, summary, options)
+            report::human::render(
+                &checked.findings,
+                &checked.documents,
+                &checked.sources,
+                &pack,
+                summary,
+                options,
+            )
         }
     };
     match &arguments.output {
@@ -99,7 +108,7 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         checked
             .findings
             .iter()
-            .any(|finding| finding.severity >= threshold)
+            .any(|finding| finding.severity >= threshold && finding.counts())
     });
     Ok(if failing {
         Outcome::Findings
@@ -121,13 +130,12 @@ pub struct Checked {
     pub findings: Vec<Finding>,
     pub sources: BTreeMap<String, Arc<SourceFile>>,
     pub dossiers: usize,
-    /// Every dossier checked, as (file, document index), in input order.
-    pub documents: Vec<(String, usize)>,
+    /// Every dossier checked, in input order: its stage and the rule evaluations skipped.
+    pub documents: Vec<DossierSummary>,
 }
 
-/// A file read and parsed into its dossiers.
-/// A file read and checked: its source, its documents (name, index) and its findings.
-type CheckedFile = (Arc<SourceFile>, Vec<(String, usize)>, Vec<Finding>);
+/// A file read and checked: its source, its dossiers and its findings.
+type CheckedFile = (Arc<SourceFile>, Vec<DossierSummary>, Vec<Finding>);
 
 /// Reads, parses and checks every input; files in parallel, then rules in parallel.
 pub fn check_inputs(
@@ -145,14 +153,21 @@ pub fn check_inputs(
         .map(|input| {
             let file = Arc::new(read_input(input)?);
             let dossiers = load_dossiers(&file)?;
-            let documents: Vec<(String, usize)> = dossiers
-                .iter()
-                .map(|dossier| (file.name.clone(), dossier.document))
-                .collect();
-            let findings: Vec<Finding> = dossiers
+            let outcomes: Vec<(usize, DossierOutcome)> = dossiers
                 .into_par_iter()
-                .flat_map_iter(|dossier| check_dossier(pack, dossier, options))
+                .map(|dossier| (dossier.document, check_dossier(pack, dossier, options)))
                 .collect();
+            let mut documents = Vec::with_capacity(outcomes.len());
+            let mut findings = Vec::new();
+            for (document, outcome) in outcomes {
+                documents.push(DossierSummary {
+                    file: file.name.clone(),
+                    document,
+                    stage: outcome.stage.map(Stage::as_str),
+                    skipped: outcome.skipped,
+                });
+                findings.extend(outcome.findings);
+            }
             Ok((file, documents, findings))
         })
         .collect();

@@ -57,7 +57,9 @@ impl Node {
     /// anchor, so the label sits on the line a person looks at.
     pub fn locate(&self, pointer: &str) -> Location {
         let mut current = self;
-        let mut anchor = self.span;
+        // a field missing from the root is shown at the document's first key, never as the
+        // whole document (a missing section once underlined every line of a dossier)
+        let mut anchor = head_span(self, None);
         if pointer.is_empty() {
             return Location {
                 span: head_span(self, None),

@@ -1,4 +1,5 @@
-//! Rule evaluation over one dossier whose structure is sound.
+//! Rule evaluation over one dossier: the rules due at its stage, format rules first; an
+//! evaluation that would read a malformed field is skipped and reported as such.
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasherDefault;
@@ -12,11 +13,11 @@ use rayon::prelude::*;
 
 use super::functions::{date_to_timestamp, environment, parse_date};
 use super::values::{root_value, settle, to_cel_value, to_value, BoxedVal};
-use super::{finding_at, CheckOptions, FindingText, Lang};
+use super::{finding_at, CheckOptions, FindingText, Lang, Skip};
 use crate::document::{escape_pointer_token, Node, NodeKind};
 use crate::dossier::Dossier;
 use crate::finding::{Finding, Severity, RULE_ERROR};
-use crate::pack::{Expression, Level, Pack, Rule, Target, Template, TemplatePart};
+use crate::pack::{Expression, Level, Pack, Rule, Stage, Target, Template, TemplatePart};
 
 /// What names resolve to during one evaluation: the bindings of the current element, the
 /// pack's variables, the dossier's sections, `doc` and `as_of`. All borrowed.
@@ -131,11 +132,61 @@ fn evaluate_value(
     to_cel_value(&*result)
 }
 
+/// A field that failed its format: the schema said so, or a format rule did.
+struct Malformed {
+    path: String,
+    /// The field the pointer ends in (for a list element, the list's field).
+    field: Option<String>,
+    /// The dossier section it is in.
+    section: Option<String>,
+}
+
+impl Malformed {
+    fn new(path: String) -> Malformed {
+        let tokens: Vec<String> = crate::document::pointer_tokens(&path).collect();
+        Malformed {
+            field: tokens
+                .iter()
+                .rev()
+                .find(|token| token.parse::<usize>().is_err())
+                .cloned(),
+            section: tokens.first().cloned(),
+            path,
+        }
+    }
+
+    /// Evaluating `rule` at the element `element` would read this field.
+    fn blocks(&self, rule: &Rule, element: &str) -> bool {
+        let Some(field) = &self.field else {
+            return false;
+        };
+        if !rule.fields_read.contains(field) {
+            return false;
+        }
+        let overlaps = |a: &str, b: &str| {
+            a == b
+                || (a.starts_with(b) && a.as_bytes().get(b.len()) == Some(&b'/'))
+                || (b.starts_with(a) && b.as_bytes().get(a.len()) == Some(&b'/'))
+        };
+        if !element.is_empty() && overlaps(&self.path, element) {
+            return true;
+        }
+        (element.is_empty() || rule.reads_across_elements)
+            && self
+                .section
+                .as_deref()
+                .is_some_and(|section| rule.reads_section(section))
+    }
+}
+
 pub fn evaluate(
     pack: &Pack,
     dossier: &Dossier,
     options: &CheckOptions,
+    stage: Stage,
+    malformed: Vec<String>,
     findings: &mut Vec<Finding>,
+    skipped: &mut Vec<Skip>,
 ) {
     let as_of_date = options
         .as_of
@@ -172,6 +223,7 @@ pub fn evaluate(
                 rule: "pack-not-in-force",
                 failed_rule: None,
                 clause: None,
+                reference: None,
                 severity: Severity::Warning,
                 message,
                 label: options
@@ -242,6 +294,7 @@ pub fn evaluate(
                         rule: RULE_ERROR,
                         failed_rule: Some(variable.name.clone()),
                         clause: None,
+                        reference: None,
                         severity: Severity::Error,
                         message,
                         label: options
@@ -265,14 +318,43 @@ pub fn evaluate(
         options,
         names: &names(&variables, &sections, &doc, as_of.as_ref()),
     };
-    let rule_findings: Vec<Finding> = pack
+    // the rules due: in force on the date, due at the dossier's stage (an act of the center
+    // still to come is not the department's error), and not reading a failed variable
+    let due: Vec<&Rule> = pack
         .rules
-        .par_iter()
-        .filter(|rule| rule.in_force(as_of_date))
+        .iter()
+        .filter(|rule| rule.in_force(as_of_date) && stage.reaches(rule.stage))
         .filter(|rule| !rule_reads(rule).any(|name| failed_variables.contains(name)))
-        .flat_map_iter(|rule| context.run_rule(rule))
         .collect();
+    let (format_rules, other_rules): (Vec<&Rule>, Vec<&Rule>) =
+        due.into_iter().partition(|rule| rule.format);
+    let mut malformed: Vec<Malformed> = malformed.into_iter().map(Malformed::new).collect();
+    let run = |rules: &[&'_ Rule], malformed: &[Malformed]| -> (Vec<Finding>, Vec<Skip>) {
+        rules
+            .par_iter()
+            .map(|rule| context.run_rule(rule, malformed))
+            .reduce(
+                || (Vec::new(), Vec::new()),
+                |mut all, (findings, skipped)| {
+                    all.0.extend(findings);
+                    all.1.extend(skipped);
+                    all
+                },
+            )
+    };
+    // format rules first: what they find malformed, the other rules do not read
+    let (format_findings, format_skipped) = run(&format_rules, &malformed);
+    malformed.extend(
+        format_findings
+            .iter()
+            .filter(|finding| finding.rule != RULE_ERROR)
+            .map(|finding| Malformed::new(finding.path.clone())),
+    );
+    let (rule_findings, rule_skipped) = run(&other_rules, &malformed);
+    findings.extend(format_findings);
     findings.extend(rule_findings);
+    skipped.extend(format_skipped);
+    skipped.extend(rule_skipped);
 }
 
 fn rule_reads(rule: &Rule) -> impl Iterator<Item = &str> {
@@ -334,11 +416,55 @@ impl<'a, 'v> RuleContext<'a, 'v> {
 
     /// The rule for every element of its `for_each`. A rule with many elements is split into
     /// chunks that run in parallel: a few rules over every item would otherwise leave one core
-    /// idle at the end of a large dossier.
-    fn run_rule(&self, rule: &'a Rule) -> Vec<Finding>
+    /// idle at the end of a large dossier. An element where the rule would read a malformed
+    /// field is skipped, and the skip returned.
+    fn run_rule(&self, rule: &'a Rule, malformed: &[Malformed]) -> (Vec<Finding>, Vec<Skip>)
     where
         'a: 'v,
     {
+        let relevant: Vec<&Malformed> = malformed
+            .iter()
+            .filter(|malformed| {
+                malformed
+                    .field
+                    .as_ref()
+                    .is_some_and(|field| rule.fields_read.contains(field))
+            })
+            .collect();
+        if rule.for_each.is_empty() {
+            if let Some(malformed) = relevant.iter().find(|malformed| malformed.blocks(rule, "")) {
+                let skip = Skip {
+                    rule: rule.id.clone(),
+                    path: String::new(),
+                    because: malformed.path.clone(),
+                };
+                return (Vec::new(), vec![skip]);
+            }
+        }
+        let skips = std::sync::Mutex::new(Vec::new());
+        let blocked = |element: &Element<'a>| -> bool {
+            if relevant.is_empty() {
+                return false;
+            }
+            let path = element
+                .bindings
+                .last()
+                .map(|(_, _, _, path)| path.as_str())
+                .unwrap_or_default();
+            match relevant.iter().find(|malformed| malformed.blocks(rule, path)) {
+                Some(malformed) => {
+                    if let Ok(mut skips) = skips.lock() {
+                        skips.push(Skip {
+                            rule: rule.id.clone(),
+                            path: path.to_string(),
+                            because: malformed.path.clone(),
+                        });
+                    }
+                    true
+                }
+                None => false,
+            }
+        };
         const CHUNK: usize = 64;
         // the elements are taken a batch at a time, so that a rule over every value of every
         // item of a large dossier does not hold them all
@@ -347,7 +473,9 @@ impl<'a, 'v> RuleContext<'a, 'v> {
             let root = Context::with_env(environment());
             let mut findings = Vec::new();
             for element in chunk {
-                self.run_element(rule, element, &root, &mut findings);
+                if !blocked(element) {
+                    self.run_element(rule, element, &root, &mut findings);
+                }
             }
             findings
         };
@@ -374,7 +502,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
             },
         );
         run_batch(&batch, &mut findings);
-        findings
+        (findings, skips.into_inner().unwrap_or_default())
     }
 
     /// The guard, then the assertion, for one element.
@@ -544,10 +672,35 @@ impl<'a, 'v> RuleContext<'a, 'v> {
             Lang::En => &rule.message.en,
         };
         let message = render(template, scope, root);
-        let clause = rule.primary_clause();
-        let label = match lang {
-            Lang::Zh => format!("不符合条款 {clause}"),
-            Lang::En => format!("does not meet clause {clause}"),
+        let clause = match &rule.cite {
+            Some(cite) => match evaluate_value(cite, scope, root) {
+                Ok(Value::String(number)) if rule.clauses.iter().any(|c| **c == *number) => {
+                    number.to_string()
+                }
+                Ok(other) => {
+                    let mut shown = String::new();
+                    display(&other, &mut shown);
+                    let reason = match lang {
+                        Lang::Zh => format!("`cite` 给出「{shown}」，不是该规则引用的条款"),
+                        Lang::En => format!("`cite` gave '{shown}', not a clause the rule cites"),
+                    };
+                    return self.rule_error(rule, element_path, reason);
+                }
+                Err(error) => {
+                    return self.rule_error(rule, element_path, explain_error(&error, lang))
+                }
+            },
+            None => rule.primary_clause().to_string(),
+        };
+        let label = match (&rule.reference, lang) {
+            (Some(reference), Lang::Zh) => {
+                format!("不符合 {} {}", reference.standard, reference.clause)
+            }
+            (Some(reference), Lang::En) => {
+                format!("does not meet {} {}", reference.standard, reference.clause)
+            }
+            (None, Lang::Zh) => format!("不符合条款 {clause}"),
+            (None, Lang::En) => format!("does not meet clause {clause}"),
         };
         let help = rule
             .help
@@ -558,7 +711,8 @@ impl<'a, 'v> RuleContext<'a, 'v> {
             FindingText {
                 rule: &rule.id,
                 failed_rule: None,
-                clause: Some(clause.to_string()),
+                clause: rule.reference.is_none().then_some(clause),
+                reference: rule.reference.clone(),
                 severity: rule.severity,
                 message,
                 label,
@@ -581,7 +735,11 @@ impl<'a, 'v> RuleContext<'a, 'v> {
             FindingText {
                 rule: RULE_ERROR,
                 failed_rule: Some(rule.id.clone()),
-                clause: Some(rule.primary_clause().to_string()),
+                clause: rule
+                    .reference
+                    .is_none()
+                    .then(|| rule.primary_clause().to_string()),
+                reference: rule.reference.clone(),
                 severity: Severity::Error,
                 message,
                 label: lang.pick("求值出错", "evaluation failed").to_string(),

@@ -13,6 +13,16 @@
 //!   checks only the notation: `2026-02-30` passes it).
 //! - `uscc_valid(s)`: a 统一社会信用代码 of 18 characters whose check character is right
 //!   (GB 32100).
+//! - `uscc_problem(s, lang)`: what is wrong with a 统一社会信用代码, in words a clerk can act on
+//!   (`含有连字符「-」`, `只有 17 位`, `第 18 位应为校验码「P」`), in `'zh'` or `'en'`; `''` when
+//!   it is valid.
+//! - `code_parts(code, layouts)`: an item code split by the first layout that matches it; a
+//!   layout is a map with a `name` and a `pattern` whose named groups are the segments
+//!   (`(?P<uscc>…)`). The result maps `layout` to the layout's name and each segment to its
+//!   text; `{}` when no layout matches.
+//!
+//! None of them reads a file, the environment, the network or the clock: a pack's expressions
+//! see the dossier, the pack's variables and `as_of`, nothing else.
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, RwLock};
@@ -30,7 +40,15 @@ pub fn environment() -> Arc<Env> {
 }
 
 /// The functions this module adds, for static checks of rule expressions.
-pub const CUSTOM_FUNCTIONS: &[&str] = &["date", "duplicates", "is_date", "matches", "uscc_valid"];
+pub const CUSTOM_FUNCTIONS: &[&str] = &[
+    "code_parts",
+    "date",
+    "duplicates",
+    "is_date",
+    "matches",
+    "uscc_problem",
+    "uscc_valid",
+];
 
 fn build_environment() -> Env {
     let mut env = Env::stdlib();
@@ -89,6 +107,18 @@ fn build_environment() -> Env {
             "uscc_valid_string",
             vec![types::STRING_TYPE],
             uscc_function,
+        ),
+        env.add_overload(
+            "uscc_problem",
+            "uscc_problem_string_string",
+            vec![types::STRING_TYPE, types::STRING_TYPE],
+            uscc_problem_function,
+        ),
+        env.add_overload(
+            "code_parts",
+            "code_parts_string_list",
+            vec![types::STRING_TYPE, types::LIST_TYPE],
+            code_parts_function,
         ),
     ];
     for declaration in declared {
@@ -238,31 +268,176 @@ fn uscc_function<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Ex
     Ok(CowVal::owned(CelBool::from(uscc_is_valid(text))))
 }
 
+/// The characters of a 统一社会信用代码, in the order of their values (GB 32100).
+const USCC_CHARSET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+
 /// GB 32100: 18 characters from `0-9A-Z` without I, O, S, V, Z; the 18th is the check
 /// character over the first 17 with weights 3^i mod 31.
 pub fn uscc_is_valid(code: &str) -> bool {
-    const CHARSET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    let bytes = code.as_bytes();
+    bytes.len() == 18
+        && bytes.iter().all(|byte| USCC_CHARSET.contains(byte))
+        && uscc_check_character(&bytes[..17]) == Some(bytes[17])
+}
+
+/// The check character of the first 17 characters, when they are all allowed ones.
+pub fn uscc_check_character(first17: &[u8]) -> Option<u8> {
     const WEIGHTS: [u32; 17] = [
         1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
     ];
-    let bytes = code.as_bytes();
-    if bytes.len() != 18 {
-        return false;
+    if first17.len() != 17 {
+        return None;
     }
-    let mut values = [0u32; 18];
-    for (slot, byte) in values.iter_mut().zip(bytes) {
-        match CHARSET.iter().position(|allowed| allowed == byte) {
-            Some(position) => *slot = position as u32,
-            None => return false,
+    let mut sum = 0u32;
+    for (byte, weight) in first17.iter().zip(WEIGHTS) {
+        let value = USCC_CHARSET.iter().position(|allowed| allowed == byte)? as u32;
+        sum += value * weight;
+    }
+    let check = ((31 - sum % 31) % 31) as usize;
+    USCC_CHARSET.get(check).copied()
+}
+
+/// What is wrong with a 统一社会信用代码, in words; `None` when it is valid. The first problem
+/// a clerk would fix first: separators and case before length, length before characters,
+/// characters before the check character.
+pub fn uscc_problem(code: &str, english: bool) -> Option<String> {
+    let pick = |zh: String, en: String| Some(if english { en } else { zh });
+    let length = code.chars().count();
+    if code.trim().is_empty() {
+        return pick("是空的".into(), "is empty".into());
+    }
+    if let Some(space) = code.chars().find(|c| c.is_whitespace()) {
+        let _ = space;
+        return pick("含有空格".into(), "contains a space".into());
+    }
+    if code.contains('-') {
+        return pick(
+            "含有连字符「-」（统一社会信用代码是连续的 18 位）".into(),
+            "contains a hyphen '-' (a USCC is 18 characters in a row)".into(),
+        );
+    }
+    if let Some(other) = code.chars().find(|c| !c.is_ascii_alphanumeric()) {
+        return pick(
+            format!("含有字符「{other}」（只能是数字和大写字母）"),
+            format!("contains the character '{other}' (only digits and capital letters)"),
+        );
+    }
+    if let Some(lower) = code.chars().find(|c| c.is_ascii_lowercase()) {
+        return pick(
+            format!("含有小写字母「{lower}」（应为大写）"),
+            format!("contains the lowercase letter '{lower}' (capitals only)"),
+        );
+    }
+    let bytes = code.as_bytes();
+    if bytes.iter().all(|byte| *byte == bytes[0]) && length > 1 {
+        return pick(
+            format!("是占位符（{length} 位全是「{}」）", bytes[0] as char),
+            format!(
+                "is a placeholder ({length} times '{}')",
+                bytes[0] as char
+            ),
+        );
+    }
+    if length != 18 {
+        return pick(
+            format!("有 {length} 位（统一社会信用代码为 18 位）"),
+            format!("has {length} characters (a USCC has 18)"),
+        );
+    }
+    if let Some((position, letter)) = code
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !USCC_CHARSET.contains(&(*c as u8)))
+    {
+        return pick(
+            format!("第 {} 位是「{letter}」（统一社会信用代码不用 I、O、S、V、Z）", position + 1),
+            format!(
+                "character {} is '{letter}' (a USCC never uses I, O, S, V, Z)",
+                position + 1
+            ),
+        );
+    }
+    let expected = uscc_check_character(&bytes[..17])?;
+    if expected != bytes[17] {
+        return pick(
+            format!(
+                "第 18 位应为校验码「{}」，写的是「{}」",
+                expected as char, bytes[17] as char
+            ),
+            format!(
+                "the 18th character should be the check character '{}', not '{}'",
+                expected as char, bytes[17] as char
+            ),
+        );
+    }
+    None
+}
+
+fn uscc_problem_function<'b, 'v>(
+    args: Vec<CowVal<'b, 'v>>,
+) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let text = string_argument(&args, 0, "uscc_problem")?;
+    let lang = string_argument(&args, 1, "uscc_problem")?;
+    let problem = uscc_problem(text, lang == "en").unwrap_or_default();
+    Ok(CowVal::owned(CelString::from(problem)))
+}
+
+fn code_parts_function<'b, 'v>(
+    args: Vec<CowVal<'b, 'v>>,
+) -> Result<CowVal<'b, 'v>, ExecutionError> {
+    let code = string_argument(&args, 0, "code_parts")?.to_string();
+    let layouts = args
+        .get(1)
+        .map(|value| super::values::to_cel_value(&**value))
+        .transpose()?;
+    let Some(cel::Value::List(layouts)) = layouts else {
+        return Err(ExecutionError::function_error(
+            "code_parts",
+            "expects a list of layouts",
+        ));
+    };
+    let field = |layout: &cel::Value, key: &str| -> Option<String> {
+        match layout {
+            cel::Value::Map(map) => match map.get(&cel::objects::Key::from(key)) {
+                Some(cel::Value::String(text)) => Some(text.to_string()),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    for layout in layouts.iter() {
+        let (Some(name), Some(pattern)) = (field(layout, "name"), field(layout, "pattern")) else {
+            return Err(ExecutionError::function_error(
+                "code_parts",
+                "a layout is a map with a `name` and a `pattern`",
+            ));
+        };
+        let compiled = cached_regex(&pattern).map_err(|error| {
+            ExecutionError::function_error(
+                "code_parts",
+                format!("the layout {name} has an invalid pattern: {error}"),
+            )
+        })?;
+        if let Some(captures) = compiled.captures(&code) {
+            let mut parts: HashMap<cel::objects::Key, cel::Value> = HashMap::new();
+            parts.insert("layout".into(), cel::Value::String(Arc::new(name)));
+            for group in compiled.capture_names().flatten() {
+                if let Some(matched) = captures.name(group) {
+                    parts.insert(
+                        group.into(),
+                        cel::Value::String(Arc::new(matched.as_str().to_string())),
+                    );
+                }
+            }
+            let value: Box<dyn cel::common::value::Val> =
+                cel::Value::Map(cel::objects::Map::from(parts)).try_into()?;
+            return Ok(CowVal::Owned(value));
         }
     }
-    let sum: u32 = values[..17]
-        .iter()
-        .zip(WEIGHTS)
-        .map(|(value, weight)| value * weight)
-        .sum();
-    let check = (31 - sum % 31) % 31;
-    values[17] == check
+    let empty: Box<dyn cel::common::value::Val> =
+        cel::Value::Map(cel::objects::Map::from(HashMap::<cel::objects::Key, cel::Value>::new()))
+            .try_into()?;
+    Ok(CowVal::Owned(empty))
 }
 
 #[cfg(test)]
@@ -336,6 +511,39 @@ mod tests {
             Ok(Value::Bool(true))
         );
         assert!(evaluate("duplicates([[1]])").is_err());
+    }
+
+    #[test]
+    fn uscc_problems_in_words() {
+        assert_eq!(uscc_problem("91350100M000100Y43", false), None);
+        let problem = |code: &str| uscc_problem(code, false).unwrap_or_default();
+        assert_eq!(problem("68236467-9"), "含有连字符「-」（统一社会信用代码是连续的 18 位）");
+        assert_eq!(problem("11511301452259996u"), "含有小写字母「u」（应为大写）");
+        assert_eq!(problem("1151130108778239R_6861"), "含有字符「_」（只能是数字和大写字母）");
+        assert_eq!(problem("91350100M000100Y4"), "有 17 位（统一社会信用代码为 18 位）");
+        assert_eq!(problem("2222222222222"), "是占位符（13 位全是「2」）");
+        assert_eq!(problem("91350100M000100Y44"), "第 18 位应为校验码「3」，写的是「4」");
+        assert_eq!(
+            problem("91350100M000100I43"),
+            "第 16 位是「I」（统一社会信用代码不用 I、O、S、V、Z）"
+        );
+        assert_eq!(
+            evaluate("uscc_problem('91350100M000100Y4', 'en')"),
+            Ok(Value::String(Arc::new("has 17 characters (a USCC has 18)".into())))
+        );
+    }
+
+    #[test]
+    fn codes_split_by_their_layout() {
+        let layouts = "[{'name': 'dashed', 'pattern': '^(?P<catalog>[0-9A-Z]+)-(?P<uscc>[0-9A-Za-z]+)$'}]";
+        assert_eq!(
+            evaluate(&format!("code_parts('511Z07001006-11511301452259996U', {layouts}).uscc")),
+            Ok(Value::String(Arc::new("11511301452259996U".into())))
+        );
+        assert_eq!(
+            evaluate(&format!("code_parts('nothing', {layouts}) == {{}}")),
+            Ok(Value::Bool(true))
+        );
     }
 
     #[test]

@@ -1,23 +1,26 @@
 //! The engine: a dossier and a compiled pack in, findings out. It does no IO, prints nothing
 //! and knows nothing of miette or the command line.
 //!
-//! Per dossier: aliases resolved → structure validated against the pack's JSON Schema (rules
-//! only run on a dossier whose structure is sound) → the dossier converted to CEL values once →
-//! pack variables computed once → every rule in force evaluated (in parallel across rules),
-//! per element of its `for_each`, guard before assertion.
+//! Per dossier: aliases resolved → structure validated against the pack's JSON Schema → pack
+//! variables computed once → the format rules, then every other rule in force and due at the
+//! dossier's stage, evaluated (in parallel across rules) per element of its `for_each`, guard
+//! before assertion → the dossier's waivers applied. A field that failed its format (in the
+//! schema or a format rule) never silences the dossier: only the evaluations that read it are
+//! skipped, and each skip is returned.
 
 mod evaluate;
 pub mod functions;
 mod structure;
 mod values;
+mod waivers;
 
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
 use crate::dossier::{resolve_aliases, Dossier};
-use crate::finding::{Finding, Severity, STRUCTURE_RULE};
-use crate::pack::Pack;
+use crate::finding::{Finding, ReferenceCitation, Severity, STRUCTURE_RULE};
+use crate::pack::{Pack, Stage};
 use crate::source::Span;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -46,8 +49,29 @@ pub struct CheckOptions {
     pub lang: Lang,
 }
 
-/// Checks one dossier. Findings come back unsorted; reports sort them.
-pub fn check_dossier(pack: &Pack, mut dossier: Dossier, options: &CheckOptions) -> Vec<Finding> {
+/// What checking one dossier gave.
+#[derive(Clone, Debug, Default)]
+pub struct DossierOutcome {
+    /// Unsorted; reports sort them.
+    pub findings: Vec<Finding>,
+    /// The stage the dossier declares (`dossier.stage`; proposal when it says none).
+    pub stage: Option<Stage>,
+    /// Rule evaluations not done because a field they read failed its format.
+    pub skipped: Vec<Skip>,
+}
+
+pub use crate::finding::Skip;
+
+/// The stage a dossier declares, as written in `dossier.stage`.
+pub fn dossier_stage(root: &crate::document::Node) -> Option<Stage> {
+    root.get("dossier")
+        .and_then(|meta| meta.get("stage"))
+        .and_then(crate::document::Node::as_str)
+        .and_then(Stage::parse)
+}
+
+/// Checks one dossier.
+pub fn check_dossier(pack: &Pack, mut dossier: Dossier, options: &CheckOptions) -> DossierOutcome {
     let mut findings = Vec::new();
     for clash in resolve_aliases(&mut dossier.root, &pack.aliases) {
         let first = dossier.file.line_column(clash.first.start());
@@ -69,15 +93,25 @@ pub fn check_dossier(pack: &Pack, mut dossier: Dossier, options: &CheckOptions) 
             clash.second,
         ));
     }
-    structure::validate(pack, &mut dossier, options.lang, &mut findings);
-    if findings
-        .iter()
-        .any(|finding| finding.severity == Severity::Error)
-    {
-        return findings;
+    let malformed = structure::validate(pack, &mut dossier, options.lang, &mut findings);
+    let stage = dossier_stage(&dossier.root);
+    let mut skipped = Vec::new();
+    evaluate::evaluate(
+        pack,
+        &dossier,
+        options,
+        stage.unwrap_or(Stage::Proposal),
+        malformed,
+        &mut findings,
+        &mut skipped,
+    );
+    waivers::apply(pack, &dossier, options.lang, &mut findings);
+    skipped.sort();
+    DossierOutcome {
+        findings,
+        stage,
+        skipped,
     }
-    evaluate::evaluate(pack, &dossier, options, &mut findings);
-    findings
 }
 
 /// What a finding says, before it is placed.
@@ -85,6 +119,7 @@ pub(crate) struct FindingText<'a> {
     pub rule: &'a str,
     pub failed_rule: Option<String>,
     pub clause: Option<String>,
+    pub reference: Option<ReferenceCitation>,
     pub severity: Severity,
     pub message: String,
     /// The label when the pointer resolves; a missing field gets its own label.
@@ -99,6 +134,7 @@ impl FindingText<'static> {
             rule: STRUCTURE_RULE,
             failed_rule: None,
             clause: None,
+            reference: None,
             severity: Severity::Error,
             message,
             label,
@@ -146,6 +182,8 @@ pub(crate) fn finding_at_span(
         rule: text.rule.to_string(),
         failed_rule: text.failed_rule,
         clause: text.clause,
+        reference: text.reference,
+        waived: None,
         severity: text.severity,
         message: text.message,
         label: text.label,

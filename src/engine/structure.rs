@@ -1,6 +1,8 @@
 //! Structure before rules: the dossier against the pack's JSON Schema. Where the schema wants
 //! a string and the user wrote an unquoted code (`task_type: 01`), the text as written is read
-//! again as that string; every other mismatch is a finding at the node.
+//! again as that string; every other mismatch is a finding at the node. A value that fails
+//! (wrong type, not one of the allowed values, a pattern) is returned as malformed, so that the
+//! rules that read it there are skipped while every other rule still runs.
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
 use jsonschema::JsonType;
@@ -17,7 +19,13 @@ struct Problem {
     text: String,
 }
 
-pub fn validate(pack: &Pack, dossier: &mut Dossier, lang: Lang, findings: &mut Vec<Finding>) {
+/// Reports the structure problems; returns the JSON Pointers of the values that failed.
+pub fn validate(
+    pack: &Pack,
+    dossier: &mut Dossier,
+    lang: Lang,
+    findings: &mut Vec<Finding>,
+) -> Vec<String> {
     // each pass reads codes again as written; a code is never more than one level deep in a
     // mismatch, so a few passes settle it
     let mut problems = Vec::new();
@@ -48,9 +56,21 @@ pub fn validate(pack: &Pack, dossier: &mut Dossier, lang: Lang, findings: &mut V
         }
     }
     let known: Vec<&str> = pack.schema_properties.iter().map(String::as_str).collect();
+    let mut malformed = Vec::new();
     for problem in problems {
+        let value_problem = !matches!(
+            problem.kind,
+            ValidationErrorKind::AdditionalProperties { .. } | ValidationErrorKind::Required { .. }
+        );
+        // a problem of the whole document (an `if`/`then` of the root) names no field
+        if value_problem && !problem.path.is_empty() {
+            malformed.push(problem.path.clone());
+        }
         report(pack, dossier, problem, lang, &known, findings);
     }
+    malformed.sort();
+    malformed.dedup();
+    malformed
 }
 
 /// The schema wants a string here, directly or in one branch of an `anyOf`/`oneOf`.
@@ -158,8 +178,8 @@ fn report(
                 (ValidationErrorKind::Enum { options }, Lang::Zh) => {
                     format!("{field}取值不在允许范围内，应为其中之一：{}", list(options))
                 }
-                (ValidationErrorKind::Pattern { pattern }, Lang::Zh) => {
-                    format!("{field}格式不符：应匹配 {pattern}")
+                (ValidationErrorKind::Pattern { .. }, Lang::Zh) => {
+                    format!("{field}的写法不符合规则包规定的格式")
                 }
                 (ValidationErrorKind::Type { kind }, Lang::Zh) => {
                     format!("{field}类型不符：应为 {}", type_words(kind))
@@ -167,8 +187,8 @@ fn report(
                 (ValidationErrorKind::Enum { options }, Lang::En) => {
                     format!("the value must be one of {}", list(options))
                 }
-                (ValidationErrorKind::Pattern { pattern }, Lang::En) => {
-                    format!("the value must match {pattern}")
+                (ValidationErrorKind::Pattern { .. }, Lang::En) => {
+                    "the value is not written in the form the pack requires".to_string()
                 }
                 (ValidationErrorKind::Type { kind }, Lang::En) => {
                     format!("the value must be {}", type_words(kind))
@@ -183,9 +203,19 @@ fn report(
                 (_, Lang::Zh) => "结构不符".to_string(),
                 (_, Lang::En) => problem.text.clone(),
             };
+            // the pattern itself is for the pack's author, not the message
+            let help = match (&kind, lang) {
+                (ValidationErrorKind::Pattern { pattern }, Lang::Zh) => {
+                    Some(format!("规则包的 schema 要求该值匹配正则表达式 {pattern}。"))
+                }
+                (ValidationErrorKind::Pattern { pattern }, Lang::En) => {
+                    Some(format!("the pack's schema requires the pattern {pattern}."))
+                }
+                _ => None,
+            };
             findings.push(finding_at(
                 dossier,
-                FindingText::structure(message, label, None),
+                FindingText::structure(message, label, help),
                 path,
                 lang,
                 &pack.field_titles,

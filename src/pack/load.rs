@@ -10,10 +10,13 @@ use include_dir::Dir;
 use regex::Regex;
 
 use super::de::{from_node, suggest, Spanned};
-use super::spec::{ClauseSpec, Coverage, Force, ManifestSpec, RuleSpec, TextSpec, VariableSpec};
+use super::spec::{
+    ClauseSpec, Coverage, Force, ManifestSpec, ReferenceSpec, RuleSpec, Stage, TextSpec,
+    VariableSpec,
+};
 use super::{
-    Clause, Expression, Level, Localized, Manifest, Origin, Pack, Rule, Target, Template,
-    TemplatePart, Variable,
+    Clause, Expression, Level, Localized, Manifest, Origin, Pack, Reference, ReferenceCitation,
+    Rule, Target, Template, TemplatePart, Variable,
 };
 use crate::document::{parse_documents, Node, NodeKind, Syntax};
 use crate::engine::functions::{cached_regex, environment, parse_date};
@@ -170,11 +173,12 @@ const MANIFEST_KEYS: &[&str] = &[
     "schema",
     "include",
     "clauses",
+    "references",
     "aliases",
     "variables",
     "rules",
 ];
-const CONTENT_KEYS: &[&str] = &["clauses", "aliases", "variables", "rules"];
+const CONTENT_KEYS: &[&str] = &["clauses", "references", "aliases", "variables", "rules"];
 
 fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pack, GuifanError> {
     let mut problems = Problems::default();
@@ -324,10 +328,11 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         aliases: BTreeMap::new(),
         variables: Vec::new(),
         rules: Vec::new(),
+        references: Vec::new(),
         sections,
         schema_properties,
     };
-    for phase in ["clauses", "aliases", "variables", "rules"] {
+    for phase in ["clauses", "references", "aliases", "variables", "rules"] {
         for parsed_file in &parsed {
             if let Some(node) = parsed_file.root.get(phase) {
                 context.section(phase, &parsed_file.file, node);
@@ -342,6 +347,7 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         aliases,
         variables,
         rules,
+        references,
         schema_properties,
         ..
     } = context;
@@ -390,6 +396,7 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         validator,
         variables,
         rules,
+        references,
         files: pack_files,
     })
 }
@@ -481,6 +488,9 @@ fn build_manifest(
         standard_title: spec.standard.title,
         effective_from: effective_from?,
         effective_until,
+        waivers_need_document: spec
+            .waivers
+            .is_some_and(|policy| policy.shall_requires_document),
     })
 }
 
@@ -537,6 +547,7 @@ struct Loader {
     aliases: BTreeMap<String, String>,
     variables: Vec<Variable>,
     rules: Vec<Rule>,
+    references: Vec<Reference>,
     sections: BTreeSet<String>,
     schema_properties: BTreeSet<String>,
 }
@@ -588,6 +599,10 @@ impl Loader {
             match phase {
                 "clauses" => match from_node::<ClauseSpec>(file, item) {
                     Ok(spec) => self.clause(file, spec),
+                    Err(error) => self.problems.field(file, item.span, error),
+                },
+                "references" => match from_node::<ReferenceSpec>(file, item) {
+                    Ok(spec) => self.reference(file, spec),
                     Err(error) => self.problems.field(file, item.span, error),
                 },
                 "variables" => match from_node::<VariableSpec>(file, item) {
@@ -702,6 +717,27 @@ impl Loader {
             coverage: spec.coverage.value,
             text: spec.text,
             reason: spec.reason,
+            attested_from: spec.attested_from.map(|stage| stage.value),
+        });
+    }
+
+    fn reference(&mut self, file: &Arc<SourceFile>, spec: ReferenceSpec) {
+        if self
+            .references
+            .iter()
+            .any(|known| known.standard == spec.standard.value)
+        {
+            self.problems.add(
+                file,
+                spec.standard.span,
+                format!("the reference {} is listed twice", spec.standard.value),
+                "listed again",
+            );
+            return;
+        }
+        self.references.push(Reference {
+            standard: spec.standard.value,
+            title: spec.title,
         });
     }
 
@@ -785,16 +821,62 @@ impl Loader {
             self.rule_ids
                 .insert(spec.id.value.clone(), (Arc::clone(file), spec.id.span));
         }
-        if spec.clauses.is_empty() {
-            self.problems.add(
+        let empty_clauses = Spanned {
+            span: spec.id.span,
+            value: Vec::new(),
+        };
+        let cited = spec.clauses.as_ref().unwrap_or(&empty_clauses);
+        match (&spec.reference, cited.is_empty()) {
+            (None, true) => self.problems.add(
                 file,
-                spec.clauses.span,
-                "a rule cites at least one clause",
-                "empty",
-            );
+                cited.span,
+                "a rule cites at least one clause, or a reference standard (`reference`)",
+                "nothing cited",
+            ),
+            (Some(reference), false) => self.problems.add(
+                file,
+                reference.standard.span,
+                "a rule cites clauses of the pack's standard or a reference standard, not both",
+                "cite one",
+            ),
+            _ => {}
+        }
+        if let Some(reference) = &spec.reference {
+            if self.reference_named(&reference.standard).is_none() {
+                let known: Vec<&str> = self
+                    .references
+                    .iter()
+                    .map(|known| known.standard.as_str())
+                    .collect();
+                let help = suggest(&reference.standard, &known);
+                let help = help.split_once('?').map(|(first, _)| format!("{first}?"));
+                self.problems.0.push(LocatedError::new(
+                    file,
+                    reference.standard.span,
+                    format!(
+                        "rule `{}` cites the reference {}, which the pack's `references` do not list",
+                        spec.id.value, reference.standard.value
+                    ),
+                    "unknown reference",
+                    help,
+                ));
+            }
+            if spec.severity.is_none() {
+                self.problems.add(
+                    file,
+                    spec.id.span,
+                    format!(
+                        "rule `{}` cites a reference standard: give its `severity`",
+                        spec.id.value
+                    ),
+                    "no clause force to take it from",
+                );
+            }
         }
         let mut first_force = None;
-        for number in spec.clauses.iter() {
+        // the weakest force among the cited clauses caps the severity: 可 gives info at most
+        let mut cap: Option<(Severity, String)> = None;
+        for number in cited.iter() {
             match self
                 .clauses
                 .iter()
@@ -802,6 +884,10 @@ impl Loader {
             {
                 Some(clause) => {
                     first_force.get_or_insert(clause.force);
+                    let clause_cap = severity_cap(clause.force);
+                    if cap.as_ref().is_none_or(|(severity, _)| clause_cap < *severity) {
+                        cap = Some((clause_cap, clause.number.clone()));
+                    }
                 }
                 None => {
                     let known: Vec<&str> = self
@@ -824,11 +910,38 @@ impl Loader {
                 }
             }
         }
-        let severity = spec.severity.unwrap_or(match first_force {
-            Some(Force::Should) => Severity::Warning,
-            Some(Force::Informative) => Severity::Info,
-            _ => Severity::Error,
-        });
+        let severity = spec
+            .severity
+            .as_ref()
+            .map(|severity| severity.value)
+            .unwrap_or(match first_force {
+                Some(force) => severity_cap(force),
+                None => Severity::Error,
+            });
+        if let (Some((cap, number)), Some(written)) = (&cap, &spec.severity) {
+            if written.value > *cap {
+                let force = self
+                    .clauses
+                    .iter()
+                    .find(|clause| clause.number == *number)
+                    .map(|clause| clause.force);
+                let words = match force {
+                    Some(Force::Should) => "宜 (should): a warning at most",
+                    Some(Force::May) => "可 (may): an info at most",
+                    _ => "informative: an info at most",
+                };
+                self.problems.add(
+                    file,
+                    written.span,
+                    format!(
+                        "rule `{}` is of severity {} but clause {number} is {words}",
+                        spec.id.value,
+                        written.value.as_str()
+                    ),
+                    "stronger than the clause",
+                );
+            }
+        }
         let for_each = match &spec.for_each {
             Some(text) => self.parse_for_each(file, text),
             None => Vec::new(),
@@ -845,6 +958,20 @@ impl Loader {
             .as_ref()
             .and_then(|when| self.compile(file, node.get("when"), when, &known));
         let assertion = self.compile(file, node.get("assert"), &spec.assertion, &known);
+        let cite = spec
+            .cite
+            .as_ref()
+            .and_then(|cite| self.compile(file, node.get("cite"), cite, &known));
+        if spec.cite.is_some() && cited.len() < 2 {
+            if let Some(cite_text) = &spec.cite {
+                self.problems.add(
+                    file,
+                    cite_text.span,
+                    "`cite` chooses among the rule's clauses: the rule must cite two or more",
+                    "nothing to choose",
+                );
+            }
+        }
         let target = spec
             .target
             .as_ref()
@@ -869,14 +996,29 @@ impl Loader {
         let (Some(assertion), Some(message)) = (assertion, message) else {
             return;
         };
+        let reads =
+            self.fields_read(guard.iter().chain([&assertion]).chain(cite.iter()), &bindings);
+        let mut fields_read = reads.fields;
+        // the collections iterated are read too: a malformed item skips the item's evaluations
+        fields_read.extend(for_each.iter().flat_map(|level| level.path.iter().cloned()));
         self.rules.push(Rule {
             id: spec.id.value,
             clauses: spec
                 .clauses
-                .value
+                .map(|clauses| clauses.value)
+                .unwrap_or_default()
                 .into_iter()
                 .map(|number| number.value)
                 .collect(),
+            reference: spec.reference.map(|reference| ReferenceCitation {
+                standard: reference.standard.value,
+                clause: reference.clause,
+            }),
+            cite,
+            stage: spec
+                .stage
+                .map(|stage| stage.value)
+                .unwrap_or(Stage::Proposal),
             severity,
             for_each,
             guard,
@@ -890,7 +1032,48 @@ impl Loader {
                 file: Arc::clone(file),
                 span: spec.id.span,
             },
+            fields_read,
+            reads_across_elements: reads.across,
+            sections_read: reads.sections,
+            format: spec.format,
         });
+    }
+
+    fn reference_named(&self, standard: &str) -> Option<&Reference> {
+        self.references
+            .iter()
+            .find(|reference| reference.standard == standard)
+    }
+
+    /// The field names a rule's expressions select, with those of the pack variables they
+    /// read (variables read variables before them, so one pass in order settles it), and
+    /// whether any of it reaches beyond the rule's own element (a variable that selects
+    /// fields, a section or `doc` read directly).
+    fn fields_read<'e>(
+        &self,
+        expressions: impl Iterator<Item = &'e Expression>,
+        bindings: &[String],
+    ) -> Reads {
+        // what each variable reads, with what the variables it reads read
+        let mut variable_reads: BTreeMap<&str, Reads> = BTreeMap::new();
+        for variable in &self.variables {
+            let mut reads = Reads::default();
+            reads.fields.extend(variable.expression.fields.iter().cloned());
+            for name in &variable.expression.variables {
+                reads.name(name, &variable_reads, &self.sections);
+            }
+            variable_reads.insert(&variable.name, reads);
+        }
+        let mut reads = Reads::default();
+        for expression in expressions {
+            reads.fields.extend(expression.fields.iter().cloned());
+            for name in &expression.variables {
+                if !bindings.contains(name) {
+                    reads.name(name, &variable_reads, &self.sections);
+                }
+            }
+        }
+        reads
     }
 
     fn parse_for_each(&mut self, file: &Arc<SourceFile>, text: &Spanned<String>) -> Vec<Level> {
@@ -1163,10 +1346,13 @@ impl Loader {
         }
         variables.sort();
         variables.dedup();
+        let mut fields = BTreeSet::new();
+        selected_fields(&program.expression().expr, &mut fields);
         ok.then(|| Expression {
             source: expression_text.to_string(),
             program,
             variables,
+            fields: fields.into_iter().collect(),
             origin: Origin {
                 file: Arc::clone(located.file),
                 span: located.span(0, expression_text.len()),
@@ -1203,13 +1389,15 @@ impl Loader {
             let literal = |text: String| Template {
                 parts: vec![TemplatePart::Literal(text)],
             };
+            let fields_read = assertion.fields.iter().cloned().collect();
+            let sections_read = Some(BTreeSet::from(["attestations".to_string()]));
             self.rules.push(Rule {
                 id: "attestation-missing".to_string(),
                 clauses: vec![number.clone()],
-                severity: match clause.force {
-                    Force::Should => Severity::Warning,
-                    _ => Severity::Error,
-                },
+                reference: None,
+                cite: None,
+                stage: clause.attested_from.unwrap_or(Stage::Proposal),
+                severity: severity_cap(clause.force),
                 for_each: Vec::new(),
                 guard: None,
                 assertion,
@@ -1225,6 +1413,10 @@ impl Loader {
                 effective_from: None,
                 effective_until: None,
                 origin: Origin { file, span },
+                fields_read,
+                reads_across_elements: true,
+                sections_read,
+                format: false,
             });
         }
     }
@@ -1408,4 +1600,116 @@ fn find_identifier(text: &str, name: &str) -> Option<usize> {
         from = end;
     }
     None
+}
+
+/// What a rule's expressions read: field names, and the sections beyond its own element.
+struct Reads {
+    fields: BTreeSet<String>,
+    /// Something beyond the rule's element is read (a variable, a section, `doc`).
+    across: bool,
+    /// The sections read beyond the element; `None` for `doc` (any section).
+    sections: Option<BTreeSet<String>>,
+}
+
+impl Default for Reads {
+    fn default() -> Self {
+        Reads {
+            fields: BTreeSet::new(),
+            across: false,
+            sections: Some(BTreeSet::new()),
+        }
+    }
+}
+
+impl Reads {
+    /// A name an expression reads: a variable (with what it reads), a section or `doc`.
+    fn name(&mut self, name: &str, variables: &BTreeMap<&str, Reads>, sections: &BTreeSet<String>) {
+        if let Some(inner) = variables.get(name) {
+            self.fields.extend(inner.fields.iter().cloned());
+            self.across |= inner.across;
+            match (&mut self.sections, &inner.sections) {
+                (Some(mine), Some(theirs)) => mine.extend(theirs.iter().cloned()),
+                (mine, None) => *mine = None,
+                (None, _) => {}
+            }
+        } else if name == "doc" {
+            self.across = true;
+            self.sections = None;
+        } else if sections.contains(name) {
+            self.across = true;
+            self.fields.insert(name.to_string());
+            if let Some(mine) = &mut self.sections {
+                mine.insert(name.to_string());
+            }
+        }
+    }
+}
+
+/// The highest severity a rule of a clause of this force may have: 应 error, 宜 warning, 可 and
+/// informative clauses info.
+fn severity_cap(force: Force) -> Severity {
+    match force {
+        Force::Shall => Severity::Error,
+        Force::Should => Severity::Warning,
+        Force::May | Force::Informative => Severity::Info,
+    }
+}
+
+/// The field names an expression selects (`a.b` and `has(a.b)` give `b`; `a['b']` gives `b`).
+/// The parser bounds the expression's depth, so the walk's recursion is bounded too.
+fn selected_fields(expression: &cel::common::ast::Expr, fields: &mut BTreeSet<String>) {
+    use cel::common::ast::{EntryExpr, Expr};
+    match expression {
+        Expr::Select(select) => {
+            fields.insert(select.field.clone());
+            selected_fields(&select.operand.expr, fields);
+        }
+        Expr::Call(call) => {
+            if call.func_name == "_[_]" {
+                if let Some(Expr::Literal(cel::common::ast::LiteralValue::String(key))) =
+                    call.args.get(1).map(|argument| &argument.expr)
+                {
+                    fields.insert(key.to_string());
+                }
+            }
+            if let Some(target) = &call.target {
+                selected_fields(&target.expr, fields);
+            }
+            for argument in &call.args {
+                selected_fields(&argument.expr, fields);
+            }
+        }
+        Expr::Comprehension(comprehension) => {
+            for part in [
+                &comprehension.iter_range,
+                &comprehension.accu_init,
+                &comprehension.loop_cond,
+                &comprehension.loop_step,
+                &comprehension.result,
+            ] {
+                selected_fields(&part.expr, fields);
+            }
+        }
+        Expr::List(list) => {
+            for element in &list.elements {
+                selected_fields(&element.expr, fields);
+            }
+        }
+        Expr::Map(map) => {
+            for entry in &map.entries {
+                if let EntryExpr::MapEntry(entry) = &entry.expr {
+                    selected_fields(&entry.key.expr, fields);
+                    selected_fields(&entry.value.expr, fields);
+                }
+            }
+        }
+        Expr::Struct(structure) => {
+            for entry in &structure.entries {
+                if let EntryExpr::StructField(field) = &entry.expr {
+                    selected_fields(&field.value.expr, fields);
+                }
+            }
+        }
+        Expr::Unspecified | Expr::Ident(_) | Expr::Literal(_) => {}
+    }
 }

@@ -10,7 +10,7 @@ pub use crate::finding::Severity;
 pub use de::{from_node, suggest, FieldError, Spanned};
 pub use embedded::embedded_national_pack;
 pub use load::{load_pack, load_pack_from_path, PackFiles};
-pub use spec::{Coverage, Force};
+pub use spec::{Coverage, Force, Stage};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -34,6 +34,8 @@ pub struct Pack {
     pub validator: jsonschema::Validator<crate::document::NodeJson>,
     pub variables: Vec<Variable>,
     pub rules: Vec<Rule>,
+    /// Standards other than the pack's own that data-quality rules cite.
+    pub references: Vec<Reference>,
     /// The pack's files, for diagnostics about the pack itself.
     pub files: Vec<Arc<SourceFile>>,
 }
@@ -47,7 +49,18 @@ pub struct Manifest {
     pub standard_title: String,
     pub effective_from: NaiveDate,
     pub effective_until: Option<NaiveDate>,
+    /// A waiver of a rule of a 应 clause must name its approving document.
+    pub waivers_need_document: bool,
 }
+
+/// A reference standard (GB 32100-2015 …) and its title.
+#[derive(Clone, Debug)]
+pub struct Reference {
+    pub standard: String,
+    pub title: String,
+}
+
+pub use crate::finding::ReferenceCitation;
 
 #[derive(Clone, Debug)]
 pub struct Clause {
@@ -56,6 +69,8 @@ pub struct Clause {
     pub coverage: Coverage,
     pub text: String,
     pub reason: Option<String>,
+    /// For an attestation clause: the stage from which its attestation is asked for.
+    pub attested_from: Option<Stage>,
 }
 
 /// A CEL expression compiled once, with where it was written in the pack.
@@ -66,6 +81,9 @@ pub struct Expression {
     pub program: Arc<cel::Program>,
     /// The names it reads (bindings, variables, dossier sections), sorted.
     pub variables: Vec<String>,
+    /// The field names it selects (`item.task_code` → `task_code`), sorted: a rule reading a
+    /// field that failed its format is not evaluated where that field is.
+    pub fields: Vec<String>,
     pub origin: Origin,
 }
 
@@ -128,7 +146,14 @@ pub struct Localized<T> {
 #[derive(Debug)]
 pub struct Rule {
     pub id: String,
+    /// The clauses of the pack's standard the rule enforces; empty for a reference rule.
     pub clauses: Vec<String>,
+    /// A data-quality rule cites a reference standard instead of clauses.
+    pub reference: Option<ReferenceCitation>,
+    /// For a rule of several clauses: the clause of each case.
+    pub cite: Option<Expression>,
+    /// The earliest stage at which the fact the rule checks can exist.
+    pub stage: Stage,
     pub severity: Severity,
     pub for_each: Vec<Level>,
     pub guard: Option<Expression>,
@@ -139,11 +164,27 @@ pub struct Rule {
     pub effective_from: Option<NaiveDate>,
     pub effective_until: Option<NaiveDate>,
     pub origin: Origin,
+    /// Every field name the rule's expressions and the variables they read select.
+    pub fields_read: std::collections::BTreeSet<String>,
+    /// The rule reads a field through a pack variable or a whole section (not only through
+    /// its own element): a field that failed its format in a section it reads skips it.
+    pub reads_across_elements: bool,
+    /// The dossier sections the rule's expressions read directly or through variables; `None`
+    /// when it reads `doc`, and so any section.
+    pub sections_read: Option<std::collections::BTreeSet<String>>,
+    /// A format rule: where it fails, its target counts as malformed for the other rules.
+    pub format: bool,
 }
 
 impl Pack {
     pub fn clause(&self, number: &str) -> Option<&Clause> {
         self.clauses.iter().find(|clause| clause.number == number)
+    }
+
+    pub fn reference(&self, standard: &str) -> Option<&Reference> {
+        self.references
+            .iter()
+            .find(|reference| reference.standard == standard)
     }
 
     /// Clauses marked automated that no rule cites: holes in coverage (`pack lint` and the
@@ -178,7 +219,22 @@ impl Rule {
             && self.effective_until.is_none_or(|until| date < until)
     }
 
+    /// The rule reads the section `name` beyond its own element.
+    pub fn reads_section(&self, name: &str) -> bool {
+        self.sections_read
+            .as_ref()
+            .is_none_or(|sections| sections.contains(name))
+    }
+
     pub fn primary_clause(&self) -> &str {
         self.clauses.first().map(String::as_str).unwrap_or("")
+    }
+
+    /// How a report names what the rule cites: `5.2.1.1`, or `GB 32100-2015 4`.
+    pub fn citation_label(&self) -> String {
+        match &self.reference {
+            Some(reference) => format!("{} {}", reference.standard, reference.clause),
+            None => self.primary_clause().to_string(),
+        }
     }
 }

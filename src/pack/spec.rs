@@ -17,6 +17,84 @@ pub struct ManifestSpec {
     pub effective_from: Spanned<String>,
     #[serde(default)]
     pub effective_until: Option<Spanned<String>>,
+    /// What waivers in a dossier may do.
+    #[serde(default)]
+    pub waivers: Option<WaiverPolicySpec>,
+}
+
+/// `pack.waivers`: the pack's policy on waivers written in dossiers.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaiverPolicySpec {
+    /// A waiver of a rule of a 应 (shall) clause must name its approving document.
+    #[serde(default)]
+    pub shall_requires_document: bool,
+}
+
+/// How far a dossier's process has gone. A rule applies from the stage at which the fact it
+/// checks can exist; `adjustment` and `exit` both come after `stationed`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Stage {
+    /// The department's proposed list, before the center acts (5.2.1.1–5.2.1.2).
+    Proposal,
+    /// After recognition, feedback and publication (5.2.1.3–5.2.1.4, 4.2.1, 4.2.2, 5.2.2).
+    Recognized,
+    /// Windows in service, staff vetted, trained and registered (5.2.1.5, 6.2).
+    Stationed,
+    /// Changes after entry (4.3.4, 5.3.6, 6.3.2).
+    Adjustment,
+    /// Leaving the center (4.3.5, 5.3.7).
+    Exit,
+}
+
+impl Stage {
+    pub const ALL: [Stage; 5] = [
+        Stage::Proposal,
+        Stage::Recognized,
+        Stage::Stationed,
+        Stage::Adjustment,
+        Stage::Exit,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Stage::Proposal => "proposal",
+            Stage::Recognized => "recognized",
+            Stage::Stationed => "stationed",
+            Stage::Adjustment => "adjustment",
+            Stage::Exit => "exit",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Stage> {
+        Stage::ALL.into_iter().find(|stage| stage.as_str() == text)
+    }
+
+    /// The stage's place in the process: adjustment and exit both follow stationing.
+    pub fn rank(self) -> u8 {
+        match self {
+            Stage::Proposal => 0,
+            Stage::Recognized => 1,
+            Stage::Stationed => 2,
+            Stage::Adjustment | Stage::Exit => 3,
+        }
+    }
+
+    /// A rule from stage `from` applies to a dossier at `self`.
+    pub fn reaches(self, from: Stage) -> bool {
+        self == from || self.rank() > from.rank()
+    }
+
+    pub fn chinese(self) -> &'static str {
+        match self {
+            Stage::Proposal => "拟定申报",
+            Stage::Recognized => "已认定",
+            Stage::Stationed => "已进驻",
+            Stage::Adjustment => "调整",
+            Stage::Exit => "退出",
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -59,6 +137,28 @@ pub struct ClauseSpec {
     pub text: String,
     #[serde(default)]
     pub reason: Option<String>,
+    /// For an attestation clause: the stage from which its attestation can exist (the acts
+    /// attested are often the center's, done after the department's proposal).
+    #[serde(default)]
+    pub attested_from: Option<Spanned<Stage>>,
+}
+
+/// A standard other than the pack's own that data-quality rules cite (GB 32100 for USCCs …).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceSpec {
+    /// The standard's code as rules cite it: `GB 32100-2015`.
+    pub standard: Spanned<String>,
+    pub title: String,
+}
+
+/// A rule's citation of a reference standard.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReferenceCitationSpec {
+    pub standard: Spanned<String>,
+    /// The clause, article or annex of that standard (`4`, `附录 A.2`).
+    pub clause: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,10 +183,25 @@ pub struct TextSpec {
 pub struct RuleSpec {
     /// Names the violation (`item-legal-basis-missing`); never a clause number.
     pub id: Spanned<String>,
-    pub clauses: Spanned<Vec<Spanned<String>>>,
-    /// Defaults from the first clause's force: shall → error, should → warning.
+    /// The clauses of the pack's standard whose words oblige the fact the rule checks.
     #[serde(default)]
-    pub severity: Option<Severity>,
+    pub clauses: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Instead of clauses: the reference standard a data-quality rule checks against.
+    #[serde(default)]
+    pub reference: Option<ReferenceCitationSpec>,
+    /// When the rule cites several clauses: a CEL expression giving the clause of this case.
+    #[serde(default)]
+    pub cite: Option<Spanned<String>>,
+    /// The earliest stage at which the fact the rule checks can exist (default: proposal).
+    #[serde(default)]
+    pub stage: Option<Spanned<Stage>>,
+    /// A format rule (a USCC's check character, a calendar date): where it fails, the field at
+    /// its target counts as malformed, and the other rules that read it there are skipped.
+    #[serde(default)]
+    pub format: bool,
+    /// Defaults from the first clause's force: shall → error, should → warning, may → info.
+    #[serde(default)]
+    pub severity: Option<Spanned<Severity>>,
     /// `items as item, item.legal_basis as basis`: the collections iterated, outermost first.
     #[serde(default)]
     pub for_each: Option<Spanned<String>>,

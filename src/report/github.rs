@@ -18,15 +18,23 @@ fn escape_property(text: &str) -> String {
 pub fn render(findings: &[Finding]) -> String {
     let mut out = String::new();
     for finding in findings {
-        let command = match finding.severity {
-            Severity::Error => "error",
-            Severity::Warning => "warning",
-            Severity::Info => "notice",
+        // a waived finding is shown as a notice: it does not fail the job
+        let command = match (finding.severity, finding.counts()) {
+            (_, false) | (Severity::Info, _) => "notice",
+            (Severity::Error, true) => "error",
+            (Severity::Warning, true) => "warning",
         };
-        let title = match &finding.clause {
-            Some(clause) => format!("{} (clause {clause})", finding.rule),
-            None => finding.rule.clone(),
+        let mut title = match (&finding.clause, &finding.reference) {
+            (Some(clause), _) => format!("{} (clause {clause})", finding.rule),
+            (None, Some(reference)) => format!(
+                "{} (reference {} {})",
+                finding.rule, reference.standard, reference.clause
+            ),
+            (None, None) => finding.rule.clone(),
         };
+        if finding.waived.is_some() {
+            title.push_str(" [waived]");
+        }
         out.push_str(&format!(
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
             escape_property(&finding.file),

@@ -10,7 +10,7 @@ use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, So
 
 use super::Summary;
 use crate::engine::Lang;
-use crate::finding::{Finding, Severity, RULE_ERROR};
+use crate::finding::{DossierSummary, Finding, Severity, RULE_ERROR};
 use crate::pack::Pack;
 use crate::source::SourceFile;
 
@@ -71,6 +71,7 @@ impl Diagnostic for FindingDiagnostic {
 /// Renders findings (already sorted) and the summary line.
 pub fn render(
     findings: &[Finding],
+    dossiers: &[DossierSummary],
     sources: &BTreeMap<String, Arc<SourceFile>>,
     pack: &Pack,
     summary: Summary,
@@ -94,6 +95,12 @@ pub fn render(
         let _ = handler.render_report(&mut out, &diagnostic);
         out.push('\n');
     }
+    for dossier in dossiers {
+        if let Some(line) = skipped_line(dossier, options.lang) {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
     out.push_str(&summary_line(summary, options.lang));
     out.push('\n');
     out
@@ -110,8 +117,34 @@ fn diagnostic_for(
         _ => finding.rule.clone(),
     };
     let mut help_lines: Vec<String> = Vec::new();
+    if let Some(waived) = &finding.waived {
+        let document = waived.document.as_deref().unwrap_or(match lang {
+            Lang::Zh => "未写明",
+            Lang::En => "none given",
+        });
+        help_lines.push(match lang {
+            Lang::Zh => format!("已豁免：{}（批准文件：{document}）", waived.reason),
+            Lang::En => format!("waived: {} (approving document: {document})", waived.reason),
+        });
+    }
     if let Some(help) = &finding.help {
         help_lines.push(help.clone());
+    }
+    if let Some(reference) = &finding.reference {
+        let title = pack
+            .reference(&reference.standard)
+            .map(|known| known.title.as_str())
+            .unwrap_or_default();
+        help_lines.push(match lang {
+            Lang::Zh => format!(
+                "参照标准 {}《{title}》{}（数据质量检查，不是本规范的条款）",
+                reference.standard, reference.clause
+            ),
+            Lang::En => format!(
+                "reference: {} {title}, {} (a data-quality check, not a clause of the standard)",
+                reference.standard, reference.clause
+            ),
+        });
     }
     if let Some(number) = &finding.clause {
         let text = pack
@@ -128,9 +161,14 @@ fn diagnostic_for(
         Severity::Warning => miette::Severity::Warning,
         Severity::Info => miette::Severity::Advice,
     };
+    let message = match (&finding.waived, lang) {
+        (Some(_), Lang::Zh) => format!("〔已豁免〕{}", finding.message),
+        (Some(_), Lang::En) => format!("[waived] {}", finding.message),
+        (None, _) => finding.message.clone(),
+    };
     FindingDiagnostic {
         code,
-        message: finding.message.clone(),
+        message,
         severity,
         help: (!help_lines.is_empty()).then(|| help_lines.join("\n")),
         source: Arc::clone(source),
@@ -138,7 +176,74 @@ fn diagnostic_for(
     }
 }
 
+/// The evaluations a dossier skipped, in one line: how many, and which malformed fields.
+pub fn skipped_line(dossier: &DossierSummary, lang: Lang) -> Option<String> {
+    if dossier.skipped.is_empty() {
+        return None;
+    }
+    let mut rules: Vec<&str> = dossier.skipped.iter().map(|skip| skip.rule.as_str()).collect();
+    rules.sort_unstable();
+    rules.dedup();
+    let mut fields: Vec<&str> = dossier
+        .skipped
+        .iter()
+        .map(|skip| skip.because.as_str())
+        .collect();
+    fields.sort_unstable();
+    fields.dedup();
+    const SHOWN: usize = 5;
+    let more = |count: usize| match (count > SHOWN, lang) {
+        (true, Lang::Zh) => format!(" 等 {count} 处"),
+        (true, Lang::En) => format!(" and others ({count} in all)"),
+        (false, _) => String::new(),
+    };
+    let field_list = fields.iter().take(SHOWN).copied().collect::<Vec<_>>();
+    Some(match lang {
+        Lang::Zh => format!(
+            "{}（第 {} 份申报材料）：{} 条规则共 {} 处未求值，因为所读字段格式不符：{}{}",
+            dossier.file,
+            dossier.document + 1,
+            rules.len(),
+            dossier.skipped.len(),
+            field_list.join("、"),
+            more(fields.len()),
+        ),
+        Lang::En => format!(
+            "{} (dossier {}): {} rule{} not evaluated at {} place{}, because a field they read is malformed: {}{}",
+            dossier.file,
+            dossier.document + 1,
+            rules.len(),
+            plural(rules.len()),
+            dossier.skipped.len(),
+            plural(dossier.skipped.len()),
+            field_list.join(", "),
+            more(fields.len()),
+        ),
+    })
+}
+
 pub fn summary_line(summary: Summary, lang: Lang) -> String {
+    let mut line = counts_line(summary, lang);
+    if summary.waived > 0 {
+        line.push_str(&match lang {
+            Lang::Zh => format!("，{} 个已豁免", summary.waived),
+            Lang::En => format!(", {} waived", summary.waived),
+        });
+    }
+    if summary.skipped > 0 {
+        line.push_str(&match lang {
+            Lang::Zh => format!("，{} 处规则因字段格式不符未求值", summary.skipped),
+            Lang::En => format!(
+                ", {} rule evaluation{} skipped for malformed fields",
+                summary.skipped,
+                plural(summary.skipped)
+            ),
+        });
+    }
+    line
+}
+
+fn counts_line(summary: Summary, lang: Lang) -> String {
     match lang {
         Lang::Zh => format!(
             "检查了 {} 个文件中的 {} 份申报材料：{} 个错误，{} 个警告，{} 个提示",

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::Summary;
-use crate::finding::Finding;
+use crate::finding::{DossierSummary, Finding};
 use crate::pack::Pack;
 
 pub const SCHEMA_VERSION: u32 = 1;
@@ -16,6 +16,35 @@ struct Report<'a> {
     pack: PackInfo<'a>,
     findings: Vec<FindingDto<'a>>,
     summary: SummaryDto,
+    dossiers: Vec<DossierDto<'a>>,
+}
+
+#[derive(Serialize)]
+struct DossierDto<'a> {
+    file: &'a str,
+    document: usize,
+    /// The stage the dossier declares; null when it declares none (checked as a proposal).
+    stage: Option<&'a str>,
+    skipped: Vec<SkipDto<'a>>,
+}
+
+#[derive(Serialize)]
+struct SkipDto<'a> {
+    rule: &'a str,
+    path: &'a str,
+    because: &'a str,
+}
+
+#[derive(Serialize)]
+struct ReferenceDto<'a> {
+    standard: &'a str,
+    clause: &'a str,
+}
+
+#[derive(Serialize)]
+struct WaivedDto<'a> {
+    reason: &'a str,
+    document: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -37,6 +66,8 @@ struct FindingDto<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     failed_rule: Option<&'a str>,
     clause: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference: Option<ReferenceDto<'a>>,
     severity: &'static str,
     message: &'a str,
     file: &'a str,
@@ -46,6 +77,8 @@ struct FindingDto<'a> {
     column: usize,
     end_line: usize,
     end_column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waived: Option<WaivedDto<'a>>,
 }
 
 #[derive(Serialize)]
@@ -55,10 +88,17 @@ struct SummaryDto {
     errors: usize,
     warnings: usize,
     infos: usize,
+    waived: usize,
+    skipped: usize,
 }
 
 /// Renders findings (already sorted) as the JSON report, pretty-printed, with a final newline.
-pub fn render(findings: &[Finding], pack: &Pack, summary: Summary) -> String {
+pub fn render(
+    findings: &[Finding],
+    dossiers: &[DossierSummary],
+    pack: &Pack,
+    summary: Summary,
+) -> String {
     let report = Report {
         schema_version: SCHEMA_VERSION,
         tool: Tool {
@@ -79,6 +119,10 @@ pub fn render(findings: &[Finding], pack: &Pack, summary: Summary) -> String {
                 rule: &finding.rule,
                 failed_rule: finding.failed_rule.as_deref(),
                 clause: finding.clause.as_deref(),
+                reference: finding.reference.as_ref().map(|reference| ReferenceDto {
+                    standard: &reference.standard,
+                    clause: &reference.clause,
+                }),
                 severity: finding.severity.as_str(),
                 message: &finding.message,
                 file: &finding.file,
@@ -88,6 +132,10 @@ pub fn render(findings: &[Finding], pack: &Pack, summary: Summary) -> String {
                 column: finding.start.column,
                 end_line: finding.end.line,
                 end_column: finding.end.column,
+                waived: finding.waived.as_ref().map(|waived| WaivedDto {
+                    reason: &waived.reason,
+                    document: waived.document.as_deref(),
+                }),
             })
             .collect(),
         summary: SummaryDto {
@@ -96,7 +144,26 @@ pub fn render(findings: &[Finding], pack: &Pack, summary: Summary) -> String {
             errors: summary.errors,
             warnings: summary.warnings,
             infos: summary.infos,
+            waived: summary.waived,
+            skipped: summary.skipped,
         },
+        dossiers: dossiers
+            .iter()
+            .map(|dossier| DossierDto {
+                file: &dossier.file,
+                document: dossier.document,
+                stage: dossier.stage,
+                skipped: dossier
+                    .skipped
+                    .iter()
+                    .map(|skip| SkipDto {
+                        rule: &skip.rule,
+                        path: &skip.path,
+                        because: &skip.because,
+                    })
+                    .collect(),
+            })
+            .collect(),
     };
     let mut text = serde_json::to_string_pretty(&report)
         .unwrap_or_else(|error| format!("{{\"error\": \"{error}\"}}"));

@@ -13,11 +13,13 @@ pub struct DossierRef<'a> {
 }
 
 fn line(finding: &Finding) -> String {
-    let clause = finding
-        .clause
-        .as_deref()
-        .map(|clause| format!(" ({clause})"))
+    let mut clause = finding
+        .citation()
+        .map(|citation| format!(" ({citation})"))
         .unwrap_or_default();
+    if finding.waived.is_some() {
+        clause.push_str(" [waived]");
+    }
     format!(
         "{}:{}:{}: {} {}{}: {}",
         finding.file,
@@ -48,7 +50,10 @@ pub fn render(
             let failing: Vec<&Finding> = own
                 .iter()
                 .copied()
-                .filter(|finding| threshold.is_some_and(|threshold| finding.severity >= threshold))
+                .filter(|finding| {
+                    finding.counts()
+                        && threshold.is_some_and(|threshold| finding.severity >= threshold)
+                })
                 .collect();
             let status = if failing.is_empty() {
                 TestCaseStatus::success()

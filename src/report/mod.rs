@@ -7,32 +7,38 @@ pub mod human;
 pub mod json;
 pub mod junit;
 
-use crate::finding::{Finding, Severity};
+use crate::finding::{DossierSummary, Finding, Severity};
 
 /// Counts for the summary line and the JSON `summary`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     pub files: usize,
     pub dossiers: usize,
+    /// Errors, warnings and infos count the findings that are not waived.
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
+    pub waived: usize,
+    /// Rule evaluations skipped because a field they read failed its format.
+    pub skipped: usize,
 }
 
 impl Summary {
-    pub fn new(files: usize, dossiers: usize, findings: &[Finding]) -> Summary {
+    pub fn new(files: usize, dossiers: &[DossierSummary], findings: &[Finding]) -> Summary {
         let count = |severity| {
             findings
                 .iter()
-                .filter(|finding| finding.severity == severity)
+                .filter(|finding| finding.severity == severity && finding.counts())
                 .count()
         };
         Summary {
             files,
-            dossiers,
+            dossiers: dossiers.len(),
             errors: count(Severity::Error),
             warnings: count(Severity::Warning),
             infos: count(Severity::Info),
+            waived: findings.iter().filter(|finding| !finding.counts()).count(),
+            skipped: dossiers.iter().map(|dossier| dossier.skipped.len()).sum(),
         }
     }
 }

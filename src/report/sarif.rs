@@ -132,16 +132,39 @@ pub fn render(findings: &[Finding], pack: &Pack, lang: Lang) -> String {
             if let Some(clause) = &finding.clause {
                 bag.push(("clause", serde_json::json!(clause)));
             }
+            if let Some(reference) = &finding.reference {
+                bag.push((
+                    "reference",
+                    serde_json::json!({"standard": reference.standard, "clause": reference.clause}),
+                ));
+            }
+            if let Some(waived) = &finding.waived {
+                bag.push((
+                    "waived",
+                    serde_json::json!({"reason": waived.reason, "document": waived.document}),
+                ));
+            }
             if let Some(failed) = &finding.failed_rule {
                 bag.push(("failedRule", serde_json::json!(failed)));
             }
-            SarifResult::builder()
+            let mut result = SarifResult::builder()
                 .rule_id(finding.rule.clone())
                 .level(level(finding.severity))
                 .message(Message::builder().text(finding.message.clone()).build())
                 .locations(vec![location])
                 .properties(properties(&bag))
-                .build()
+                .build();
+            // a waiver written in the dossier is an external suppression, with its reason
+            result.suppressions = finding.waived.as_ref().map(|waived| {
+                vec![serde_sarif::sarif::Suppression::builder()
+                    .kind(serde_json::json!("external"))
+                    .justification(match &waived.document {
+                        Some(document) => format!("{} ({document})", waived.reason),
+                        None => waived.reason.clone(),
+                    })
+                    .build()]
+            });
+            result
         })
         .collect();
     let run = Run::builder()
