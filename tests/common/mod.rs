@@ -44,9 +44,10 @@ pub fn check_paths(pack: &Pack, paths: &[&str], lang: Lang) -> Checked {
 }
 
 pub fn render_human(pack: &Pack, checked: &Checked, lang: Lang) -> String {
-    let summary = Summary::new(checked.sources.len(), checked.dossiers, &checked.findings);
+    let summary = Summary::new(checked.sources.len(), &checked.documents, &checked.findings);
     render(
         &checked.findings,
+        &checked.documents,
         &checked.sources,
         pack,
         summary,
