@@ -71,14 +71,29 @@ pub fn markdown(pack: &Pack) -> String {
         pack.aliases.len()
     );
     let _ = writeln!(out, "## Clauses and the rules that enforce them\n");
-    let _ = writeln!(out, "| clause | force | coverage | text | rules |");
-    let _ = writeln!(out, "|---|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "A rule applies from its stage on (proposal → recognized → stationed → adjustment, exit): \
+         an act of the center or the government still to come is not the department's error.\n"
+    );
+    let _ = writeln!(out, "| clause | force | coverage | stage | text | rules (stage) |");
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
     for clause in &pack.clauses {
-        let mut rules: Vec<String> = pack
+        let citing: Vec<&Rule> = pack
             .rules
             .iter()
             .filter(|rule| rule.clauses.contains(&clause.number))
-            .map(|rule| format!("`{}`", rule.id))
+            .collect();
+        let stage = citing
+            .iter()
+            .map(|rule| rule.stage)
+            .min_by_key(|stage| stage.rank())
+            .or(clause.attested_from)
+            .map(|stage| stage.as_str())
+            .unwrap_or("—");
+        let mut rules: Vec<String> = citing
+            .iter()
+            .map(|rule| format!("`{}` ({})", rule.id, rule.stage.as_str()))
             .collect();
         rules.dedup();
         let rules = match (clause.coverage, rules.is_empty()) {
@@ -90,17 +105,47 @@ pub fn markdown(pack: &Pack) -> String {
         };
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} |",
             clause.number,
             force_words(clause.force),
             coverage_words(clause.coverage),
+            stage,
             cell(&clause.text),
             cell(&rules)
         );
     }
+    if !pack.references.is_empty() {
+        let _ = writeln!(out, "\n## Reference standards\n");
+        let _ = writeln!(
+            out,
+            "Data-quality rules that no clause of the standard speaks of cite the standard that \
+             defines the fact; they are kept apart from the clause coverage.\n"
+        );
+        let _ = writeln!(out, "| standard | title | rules (stage) |");
+        let _ = writeln!(out, "|---|---|---|");
+        for reference in &pack.references {
+            let rules: Vec<String> = pack
+                .rules
+                .iter()
+                .filter(|rule| {
+                    rule.reference
+                        .as_ref()
+                        .is_some_and(|cited| cited.standard == reference.standard)
+                })
+                .map(|rule| format!("`{}` ({})", rule.id, rule.stage.as_str()))
+                .collect();
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} |",
+                reference.standard,
+                cell(&reference.title),
+                rules.join(", ")
+            );
+        }
+    }
     let _ = writeln!(out, "\n## Rules\n");
-    let _ = writeln!(out, "| rule | clauses | severity | message |");
-    let _ = writeln!(out, "|---|---|---|---|");
+    let _ = writeln!(out, "| rule | cites | stage | severity | message |");
+    let _ = writeln!(out, "|---|---|---|---|---|");
     let mut seen = std::collections::BTreeSet::new();
     for rule in &pack.rules {
         if !seen.insert((rule.id.clone(), rule.clauses.clone())) {
@@ -108,9 +153,13 @@ pub fn markdown(pack: &Pack) -> String {
         }
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} |",
+            "| `{}` | {} | {} | {} | {} |",
             rule.id,
-            rule.clauses.join(", "),
+            match &rule.reference {
+                Some(reference) => format!("{} {}", reference.standard, reference.clause),
+                None => rule.clauses.join(", "),
+            },
+            rule.stage.as_str(),
             rule.severity.as_str(),
             cell(&template_text(&rule.message.zh.parts))
         );
@@ -181,6 +230,33 @@ pub fn explain(pack: &Pack, topic: &str, lang: Lang) -> Option<String> {
         }
         return Some(out);
     }
+    if let Some(reference) = pack.reference(topic) {
+        let _ = writeln!(
+            out,
+            "{} {}",
+            reference.standard, reference.title
+        );
+        let _ = writeln!(
+            out,
+            "  {}",
+            lang.pick(
+                "参照标准：数据质量检查引用它，不计入本规范的条款覆盖。",
+                "a reference standard: data-quality rules cite it, apart from the clause coverage."
+            )
+        );
+        for rule in pack.rules.iter().filter(|rule| {
+            rule.reference
+                .as_ref()
+                .is_some_and(|cited| cited.standard == reference.standard)
+        }) {
+            out.push('\n');
+            explain_rule(&mut out, pack, rule, lang, false);
+        }
+        return Some(out);
+    }
+    if let Some(text) = explain_builtin(topic, lang) {
+        return Some(text);
+    }
     let rules: Vec<&Rule> = pack.rules.iter().filter(|rule| rule.id == topic).collect();
     if rules.is_empty() {
         return None;
@@ -192,6 +268,26 @@ pub fn explain(pack: &Pack, topic: &str, lang: Lang) -> Option<String> {
         explain_rule(&mut out, pack, rule, lang, true);
     }
     Some(out)
+}
+
+/// The findings guifan makes itself, not a pack's rules.
+fn explain_builtin(topic: &str, lang: Lang) -> Option<String> {
+    let (zh, en) = match topic {
+        crate::finding::STRUCTURE_RULE => (
+            "dossier-structure [error]\n  申报材料不符合规则包的 JSON Schema：未知字段、缺少必填字段、类型或取值不符。\n  格式不符的字段只使读取它的规则在该处跳过（报告中计为“未求值”），其他规则照常检查。\n  这不是本规范的条款，而是规则包对申报材料写法的要求（guifan schema 输出该 schema）。\n",
+            "dossier-structure [error]\n  the dossier does not match the pack's JSON Schema: an unknown key, a required field missing, a wrong type or value.\n  A malformed field only skips the rules that read it there (counted as skipped); every other rule still runs.\n  It is no clause of the standard but the pack's requirement on how a dossier is written (`guifan schema` prints it).\n",
+        ),
+        crate::finding::RULE_ERROR => (
+            "rule-error [error]\n  某条规则无法在某处求值（所读字段缺失或类型不符），报告为规则错误，从不当作通过。\n  通常是数据缺少规则所需的字段；若数据无误，是规则包的缺陷，请报告给规则包维护者。\n",
+            "rule-error [error]\n  a rule could not be evaluated at an element (a field it reads is missing or of another type); never taken as a pass.\n  Usually the data lacks a field the rule needs; if the data is right, it is a defect of the pack: report it to its maintainers.\n",
+        ),
+        crate::finding::WAIVER_RULE => (
+            "waiver-invalid [error|warning]\n  申报材料 waivers 中的一条豁免无效：规则不存在、不可豁免、“应”条款的豁免缺少批准文件（规则包要求时），或没有对应的发现。\n",
+            "waiver-invalid [error|warning]\n  a waiver of the dossier is invalid: unknown or unwaivable rule, a waiver of a shall rule without its approving document (where the pack requires one), or one matching no finding.\n",
+        ),
+        _ => return None,
+    };
+    Some(lang.pick(zh, en).to_string())
 }
 
 fn explain_clause(out: &mut String, clause: &Clause, lang: Lang) {
@@ -228,6 +324,18 @@ fn explain_rule(out: &mut String, pack: &Pack, rule: &Rule, lang: Lang, with_cla
         Lang::Zh => &rule.message.zh,
         Lang::En => &rule.message.en,
     };
+    let _ = writeln!(out, "  stage: {}", rule.stage.as_str());
+    if let Some(reference) = &rule.reference {
+        let title = pack
+            .reference(&reference.standard)
+            .map(|known| known.title.as_str())
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  reference: {} {title}, {}",
+            reference.standard, reference.clause
+        );
+    }
     let _ = writeln!(out, "  message: {}", template_text(&message.parts));
     if let Some(help) = &rule.help {
         let _ = writeln!(out, "  help: {}", lang.pick(&help.zh, &help.en));
