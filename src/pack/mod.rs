@@ -4,12 +4,14 @@
 mod de;
 mod embedded;
 mod load;
+mod resolve;
 mod spec;
 
 pub use crate::finding::Severity;
 pub use de::{from_node, suggest, FieldError, Spanned};
 pub use embedded::embedded_national_pack;
 pub use load::{load_pack, load_pack_from_path, PackFiles};
+pub use resolve::MAX_PACK_FILE_BYTES;
 pub use spec::{Coverage, Force};
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,6 +38,9 @@ pub struct Pack {
     pub rules: Vec<Rule>,
     /// The pack's files, for diagnostics about the pack itself.
     pub files: Vec<Arc<SourceFile>>,
+    /// The canonical paths of the pack's files on disk (none for the embedded pack): an
+    /// `--output` must never name one of them.
+    pub paths_on_disk: Vec<std::path::PathBuf>,
 }
 
 #[derive(Clone, Debug)]
