@@ -2,6 +2,7 @@
 //! findings to a report, write atomically).
 
 pub mod check;
+pub mod inputs;
 pub mod pack;
 
 use std::path::Path;
