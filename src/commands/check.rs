@@ -13,7 +13,8 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::{print_stdout, write_atomically, Outcome};
+use super::output::write_output;
+use super::{print_stdout, Outcome};
 use crate::cli::{CheckArgs, ColorArg, FailOn, Format};
 use crate::dossier::load_dossiers;
 use crate::engine::functions::parse_date;
@@ -39,6 +40,19 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
     };
     let pack = load_selected_pack(arguments.pack.as_deref())?;
     let inputs = collect_inputs(&arguments.paths)?;
+    let mut protected = super::pack::pack_files(&pack);
+    for input in &inputs {
+        match input {
+            Input::File { display, path } => {
+                protected.add_path(format!("the input {display}"), path)
+            }
+            Input::Stdin => protected.add_stdin(),
+        }
+    }
+    if let Some(output) = &arguments.output {
+        // before the work: a refused output is known at once
+        protected.refuse_clash(output)?;
+    }
     let options = CheckOptions {
         as_of,
         today: chrono::Local::now().date_naive(),
@@ -86,7 +100,7 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         }
     };
     match &arguments.output {
-        Some(path) => write_atomically(path, &text)?,
+        Some(path) => write_output(path, &text, &protected)?,
         None => print_stdout(&text)?,
     }
     let failing = threshold.is_some_and(|threshold| {

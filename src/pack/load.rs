@@ -188,7 +188,10 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
                 message,
             })?;
     // every file read from disk, so that no output can be written over the pack in use
-    let mut paths_on_disk: Vec<PathBuf> = manifest_path.into_iter().collect();
+    let mut paths_on_disk: Vec<(String, PathBuf)> = manifest_path
+        .map(|path| (manifest_file.name.clone(), path))
+        .into_iter()
+        .collect();
     let mut parsed = Vec::new();
     let manifest_root = parse_file(&manifest_file, &mut problems);
     let mut manifest_spec: Option<ManifestSpec> = None;
@@ -222,7 +225,8 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
                         };
                         match files.read(path) {
                             Ok((file, path_on_disk)) => {
-                                paths_on_disk.extend(path_on_disk);
+                                paths_on_disk
+                                    .extend(path_on_disk.map(|path| (file.name.clone(), path)));
                                 if let Some(root) = parse_file(&file, &mut problems) {
                                     check_keys(&file, &root, CONTENT_KEYS, &mut problems);
                                     parsed.push(ParsedFile { file, root });
@@ -279,7 +283,7 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
     if let Some((path, span)) = &schema_path {
         match files.read(path) {
             Ok((file, path_on_disk)) => {
-                paths_on_disk.extend(path_on_disk);
+                paths_on_disk.extend(path_on_disk.map(|path| (file.name.clone(), path)));
                 let syntax = Syntax::for_name(path);
                 match parse_documents(&file, syntax) {
                     Ok(documents) if documents.len() == 1 => {

@@ -38,9 +38,9 @@ pub struct Pack {
     pub rules: Vec<Rule>,
     /// The pack's files, for diagnostics about the pack itself.
     pub files: Vec<Arc<SourceFile>>,
-    /// The canonical paths of the pack's files on disk (none for the embedded pack): an
-    /// `--output` must never name one of them.
-    pub paths_on_disk: Vec<std::path::PathBuf>,
+    /// Each pack file read from disk, as (name shown, canonical path); none for the embedded
+    /// pack. An `--output` must never name one of them.
+    pub paths_on_disk: Vec<(String, std::path::PathBuf)>,
 }
 
 #[derive(Clone, Debug)]
