@@ -25,8 +25,8 @@ use crate::pack::{embedded_national_pack, load_pack, load_pack_from_path, Pack};
 use crate::report::{self, Summary};
 use crate::source::SourceFile;
 
-pub use super::inputs::{collect_inputs, Input, DEFAULT_MAX_INPUT_BYTES};
 use super::inputs::read_input;
+pub use super::inputs::{collect_inputs, Input, DEFAULT_MAX_INPUT_BYTES};
 
 pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
     let lang = Lang::from(arguments.lang);

@@ -107,10 +107,7 @@ fn walk_directory(
                     .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
                     && path.symlink_metadata().is_ok();
                 let message = if let Some(ancestor) = error.loop_ancestor() {
-                    format!(
-                        "a symbolic link back to {} (a loop)",
-                        display_of(ancestor)
-                    )
+                    format!("a symbolic link back to {} (a loop)", display_of(ancestor))
                 } else if dangling {
                     if !is_dossier_file(&path) {
                         // a broken link that would not have been a dossier anyway
@@ -130,7 +127,9 @@ fn walk_directory(
             }
         };
         let is_dossier = is_dossier_file(entry.path());
-        if entry.depth() > 0 && entry.path_is_symlink() && (is_dossier || entry.file_type().is_dir())
+        if entry.depth() > 0
+            && entry.path_is_symlink()
+            && (is_dossier || entry.file_type().is_dir())
         {
             let inside = std::fs::canonicalize(entry.path())
                 .map(|target| target.starts_with(&root))
@@ -330,16 +329,16 @@ mod tests {
     #[test]
     fn invalid_utf8_is_located_with_the_bytes_found() {
         let text = error_text(decode("a.yaml".into(), b"a: 1\nb: x\xC3\x28y\n".to_vec()));
-        assert_eq!(
-            text,
-            "a.yaml:2:5: not UTF-8 text: found the bytes \\xC3"
-        );
+        assert_eq!(text, "a.yaml:2:5: not UTF-8 text: found the bytes \\xC3");
     }
 
     #[test]
     fn byte_order_marks_decide_the_encoding() {
         let text = error_text(decode("a.yaml".into(), b"\xFF\xFEa\0".to_vec()));
-        assert!(text.starts_with("a.yaml:1:1: the file is UTF-16 (little-endian)"), "{text}");
+        assert!(
+            text.starts_with("a.yaml:1:1: the file is UTF-16 (little-endian)"),
+            "{text}"
+        );
         let file = decode("a.yaml".into(), b"\xEF\xBB\xBFa: 1\n".to_vec()).expect("UTF-8 BOM");
         assert_eq!(&*file.text, "a: 1\n");
     }

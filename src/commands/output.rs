@@ -117,7 +117,9 @@ pub fn write_output(
                 .append(metadata.is_file())
                 .open(path)
                 .map_err(io_error)?;
-            write(&mut file).and_then(|()| file.flush()).map_err(io_error)
+            write(&mut file)
+                .and_then(|()| file.flush())
+                .map_err(io_error)
         }
         Err(missing) if missing.kind() == std::io::ErrorKind::NotFound => {
             if path.symlink_metadata().is_ok() {
