@@ -13,6 +13,11 @@
 //!   checks only the notation: `2026-02-30` passes it).
 //! - `uscc_valid(s)`: a 统一社会信用代码 of 18 characters whose check character is right
 //!   (GB 32100).
+//!
+//! Packs come from other hands, so no function here, and none of the `cel` crate's standard
+//! library and extensions (checked for cel 0.15: no file, environment, network or clock calls),
+//! reads the world outside the dossier: the only date a rule sees is `as_of`, which the engine
+//! computes before evaluation. A function added here must keep it so (docs/SECURITY.md).
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, RwLock};
