@@ -92,6 +92,10 @@ pub struct CheckArgs {
     /// Width of the human report; default: the terminal's, else 100.
     #[arg(long)]
     pub width: Option<usize>,
+    /// The largest input read, in bytes (files, standard input and devices alike); at most
+    /// 4294967295 (spans are 32-bit).
+    #[arg(long, default_value_t = crate::commands::inputs::DEFAULT_MAX_INPUT_BYTES, value_parser = clap::value_parser!(u64).range(1..=u32::MAX as u64))]
+    pub max_input_bytes: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -2,6 +2,11 @@
 //!
 //! Columns count Unicode scalar values (characters), not bytes, so that a column number under
 //! a Chinese key is the one an editor shows.
+//!
+//! Lines end at LF, CRLF or a lone CR (old Mac files, and files mixed by hand), as YAML says. A
+//! lone CR is turned into LF when a source is made: the same byte length, so every offset holds,
+//! and then the line index, both parsers and miette's snippets all see the same lines (miette
+//! counts a lone CR as a line end in its header but draws it inside a line).
 
 use std::sync::{Arc, OnceLock};
 
@@ -76,7 +81,7 @@ impl SourceFile {
     pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
         SourceFile {
             name: name.into(),
-            text: text.into(),
+            text: lone_carriage_returns_as_line_feeds(text.into()),
             line_starts: OnceLock::new(),
         }
     }
@@ -128,6 +133,29 @@ impl SourceFile {
     }
 }
 
+/// The text with each CR that is not followed by LF replaced by LF; the text itself (no copy)
+/// when there is none, the common case.
+fn lone_carriage_returns_as_line_feeds(text: Arc<str>) -> Arc<str> {
+    let bytes = text.as_bytes();
+    let is_lone = |offset: usize| bytes.get(offset + 1) != Some(&b'\n');
+    if !memchr::memchr_iter(b'\r', bytes).any(is_lone) {
+        return text;
+    }
+    let mut normalized = Vec::with_capacity(bytes.len());
+    for (offset, &byte) in bytes.iter().enumerate() {
+        normalized.push(if byte == b'\r' && is_lone(offset) {
+            b'\n'
+        } else {
+            byte
+        });
+    }
+    // one ASCII byte replaced by another: still UTF-8
+    match String::from_utf8(normalized) {
+        Ok(normalized) => normalized.into(),
+        Err(_) => text,
+    }
+}
+
 /// miette counts the column of a span's start in bytes, so a value after a Chinese key would be
 /// shown at column 25 where an editor says 13. A source file gives miette its snippets with
 /// the column counted in characters, the same count the reports use.
@@ -173,5 +201,16 @@ mod tests {
         );
         assert_eq!(file.offset_of(1, 6), value_offset);
         assert_eq!(file.offset_of(2, 0), second_line);
+    }
+
+    #[test]
+    fn cr_lf_and_crlf_all_end_lines() {
+        let file = SourceFile::new("a.yaml", "a: 1\rb: 2\r\nc: 3\nd: 4");
+        let d = file.text.find('d').expect("d");
+        assert_eq!(file.line_column(d), LineColumn { line: 4, column: 1 });
+        let c = file.text.find('c').expect("c");
+        assert_eq!(file.line_column(c), LineColumn { line: 3, column: 1 });
+        // offsets are kept: the lone CR became LF, the CRLF stayed
+        assert_eq!(&*file.text, "a: 1\nb: 2\r\nc: 3\nd: 4");
     }
 }

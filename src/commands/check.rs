@@ -1,21 +1,20 @@
 //! `guifan check`: find the inputs, read them, check every dossier, report.
 //!
-//! Inputs: files as given; directories searched recursively for `.yaml`, `.yml` and `.json`
-//! in sorted order, skipping hidden entries (names starting with `.`, such as `.git`); git's
-//! ignore files are not consulted, so the same tree gives the same run inside and outside a
-//! checkout. `-` reads standard input (as YAML, which also reads most JSON).
+//! Inputs (`inputs.rs`): files as given, directories searched recursively, `-` for standard
+//! input (read as YAML, which also reads most JSON), each within `--max-input-bytes`.
 //!
 //! If any input cannot be read or parsed, every such error is printed, no report is written,
 //! and the exit code is 2.
 
 use std::collections::BTreeMap;
-use std::io::{IsTerminal, Read};
-use std::path::{Path, PathBuf};
+use std::io::IsTerminal;
+use std::path::Path;
 use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::{print_stdout, write_atomically, Outcome};
+use super::output::write_output;
+use super::{print_stdout, Outcome};
 use crate::cli::{CheckArgs, ColorArg, FailOn, Format};
 use crate::dossier::load_dossiers;
 use crate::engine::functions::parse_date;
@@ -24,14 +23,10 @@ use crate::error::GuifanError;
 use crate::finding::{sort_findings, DossierSummary, Finding, Severity};
 use crate::pack::{embedded_national_pack, load_pack, load_pack_from_path, Pack, Stage};
 use crate::report::{self, Summary};
-use crate::source::{SourceFile, MAX_SOURCE_BYTES};
+use crate::source::SourceFile;
 
-/// Where a dossier file comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Input {
-    File { display: String, path: PathBuf },
-    Stdin,
-}
+use super::inputs::read_input;
+pub use super::inputs::{collect_inputs, Input, DEFAULT_MAX_INPUT_BYTES};
 
 pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
     let lang = Lang::from(arguments.lang);
@@ -45,12 +40,25 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
     };
     let pack = load_selected_pack(arguments.pack.as_deref())?;
     let inputs = collect_inputs(&arguments.paths)?;
+    let mut protected = super::pack::pack_files(&pack);
+    for input in &inputs {
+        match input {
+            Input::File { display, path } => {
+                protected.add_path(format!("the input {display}"), path)
+            }
+            Input::Stdin => protected.add_stdin(),
+        }
+    }
+    if let Some(output) = &arguments.output {
+        // before the work: a refused output is known at once
+        protected.refuse_clash(output)?;
+    }
     let options = CheckOptions {
         as_of,
         today: chrono::Local::now().date_naive(),
         lang,
     };
-    let checked = check_inputs(&pack, &inputs, &options)?;
+    let checked = check_inputs_within(&pack, &inputs, &options, arguments.max_input_bytes)?;
     let summary = Summary::new(checked.sources.len(), &checked.documents, &checked.findings);
     let threshold = match arguments.fail_on {
         FailOn::Error => Some(Severity::Error),
@@ -101,7 +109,7 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         }
     };
     match &arguments.output {
-        Some(path) => write_atomically(path, &text)?,
+        Some(path) => write_output(path, &text, &protected)?,
         None => print_stdout(&text)?,
     }
     let failing = threshold.is_some_and(|threshold| {
@@ -137,11 +145,22 @@ pub struct Checked {
 /// A file read and checked: its source, its dossiers and its findings.
 type CheckedFile = (Arc<SourceFile>, Vec<DossierSummary>, Vec<Finding>);
 
-/// Reads, parses and checks every input; files in parallel, then rules in parallel.
+/// Reads, parses and checks every input within the default input size limit.
 pub fn check_inputs(
     pack: &Pack,
     inputs: &[Input],
     options: &CheckOptions,
+) -> Result<Checked, GuifanError> {
+    check_inputs_within(pack, inputs, options, DEFAULT_MAX_INPUT_BYTES)
+}
+
+/// Reads, parses and checks every input, none larger than `max_input_bytes`; files in
+/// parallel, then rules in parallel.
+pub fn check_inputs_within(
+    pack: &Pack,
+    inputs: &[Input],
+    options: &CheckOptions,
+    max_input_bytes: u64,
 ) -> Result<Checked, GuifanError> {
     // each file is read, parsed and checked by one task, and its trees dropped before the
     // next: memory stays near the size of the inputs, and the allocator does not slow down
@@ -151,7 +170,7 @@ pub fn check_inputs(
     let loaded: Vec<Result<CheckedFile, GuifanError>> = inputs
         .par_iter()
         .map(|input| {
-            let file = Arc::new(read_input(input)?);
+            let file = Arc::new(read_input(input, max_input_bytes)?);
             let dossiers = load_dossiers(&file)?;
             let outcomes: Vec<(usize, DossierOutcome)> = dossiers
                 .into_par_iter()
@@ -205,113 +224,4 @@ pub fn check_inputs(
         dossiers,
         documents,
     })
-}
-
-fn read_input(input: &Input) -> Result<SourceFile, GuifanError> {
-    let (name, bytes) = match input {
-        Input::Stdin => {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .lock()
-                .read_to_end(&mut bytes)
-                .map_err(|error| GuifanError::Read {
-                    path: "<stdin>".to_string(),
-                    message: error.to_string(),
-                })?;
-            ("<stdin>".to_string(), bytes)
-        }
-        Input::File { display, path } => {
-            let bytes = std::fs::read(path).map_err(|error| GuifanError::Read {
-                path: display.clone(),
-                message: error.to_string(),
-            })?;
-            (display.clone(), bytes)
-        }
-    };
-    if bytes.len() > MAX_SOURCE_BYTES {
-        return Err(GuifanError::Read {
-            path: name,
-            message: "the file is larger than 4 GiB".to_string(),
-        });
-    }
-    let text = String::from_utf8(bytes).map_err(|error| {
-        let offset = error.utf8_error().valid_up_to();
-        GuifanError::Read {
-            path: name.clone(),
-            message: format!("not UTF-8 text (invalid byte at offset {offset})"),
-        }
-    })?;
-    let text = text
-        .strip_prefix('\u{feff}')
-        .map(str::to_string)
-        .unwrap_or(text);
-    Ok(SourceFile::new(name, text))
-}
-
-/// Expands the paths given on the command line into inputs, in a stable order.
-pub fn collect_inputs(paths: &[String]) -> Result<Vec<Input>, GuifanError> {
-    let mut inputs = Vec::new();
-    for given in paths {
-        if given == "-" {
-            if !inputs.contains(&Input::Stdin) {
-                inputs.push(Input::Stdin);
-            }
-            continue;
-        }
-        let path = PathBuf::from(given);
-        if path.is_dir() {
-            let walker = walkdir::WalkDir::new(&path)
-                .sort_by_file_name()
-                .into_iter()
-                .filter_entry(|entry| {
-                    entry.depth() == 0 || !entry.file_name().to_string_lossy().starts_with('.')
-                });
-            for entry in walker {
-                let entry = entry.map_err(|error| GuifanError::Read {
-                    path: given.clone(),
-                    message: error.to_string(),
-                })?;
-                if entry.file_type().is_file() && is_dossier_file(entry.path()) {
-                    let relative = entry.path().strip_prefix(&path).unwrap_or(entry.path());
-                    let display = join_display(given, relative);
-                    inputs.push(Input::File {
-                        display,
-                        path: entry.path().to_path_buf(),
-                    });
-                }
-            }
-        } else if path.exists() {
-            inputs.push(Input::File {
-                display: given.replace('\\', "/"),
-                path,
-            });
-        } else {
-            return Err(GuifanError::Read {
-                path: given.clone(),
-                message: "no such file or directory".to_string(),
-            });
-        }
-    }
-    Ok(inputs)
-}
-
-fn is_dossier_file(path: &Path) -> bool {
-    matches!(
-        path.extension()
-            .and_then(|extension| extension.to_str())
-            .map(str::to_ascii_lowercase)
-            .as_deref(),
-        Some("yaml" | "yml" | "json")
-    )
-}
-
-fn join_display(given: &str, relative: &Path) -> String {
-    let relative = relative.to_string_lossy().replace('\\', "/");
-    let base = given.replace('\\', "/");
-    let base = base.trim_end_matches('/');
-    if base.is_empty() || base == "." {
-        relative
-    } else {
-        format!("{base}/{relative}")
-    }
 }

@@ -1,10 +1,10 @@
 //! One module per subcommand: orchestration only (read inputs, call pack/dossier/engine, hand
-//! findings to a report, write atomically).
+//! findings to a report, write it through `output.rs`).
 
 pub mod check;
+pub mod inputs;
+pub mod output;
 pub mod pack;
-
-use std::path::Path;
 
 use crate::error::GuifanError;
 
@@ -42,28 +42,4 @@ pub fn print_stdout(text: &str) -> Result<(), GuifanError> {
             message: error.to_string(),
         }),
     }
-}
-
-/// Writes a file atomically: a temporary file beside it, renamed over it. A failed run never
-/// leaves a partial report behind.
-pub fn write_atomically(path: &Path, contents: &str) -> Result<(), GuifanError> {
-    use std::io::Write;
-    let display = path.to_string_lossy().to_string();
-    let error = |message: String| GuifanError::Write {
-        path: display.clone(),
-        message,
-    };
-    let directory = match path.parent() {
-        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let mut temporary =
-        tempfile::NamedTempFile::new_in(&directory).map_err(|e| error(e.to_string()))?;
-    temporary
-        .write_all(contents.as_bytes())
-        .map_err(|e| error(e.to_string()))?;
-    temporary
-        .persist(path)
-        .map_err(|e| error(e.error.to_string()))?;
-    Ok(())
 }

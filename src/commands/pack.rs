@@ -2,7 +2,8 @@
 //! who write packs and those who read their findings.
 
 use super::check::load_selected_pack;
-use super::{print_stdout, write_atomically, Outcome};
+use super::output::{write_output, ProtectedFiles};
+use super::{print_stdout, Outcome};
 use crate::cli::{ExplainArgs, PackArgs, PackDocArgs};
 use crate::engine::Lang;
 use crate::error::GuifanError;
@@ -23,10 +24,19 @@ pub fn doc(arguments: &PackDocArgs) -> Result<Outcome, GuifanError> {
     let pack = load_selected_pack(arguments.pack.as_deref())?;
     let markdown = pack_doc::markdown(&pack);
     match &arguments.output {
-        Some(path) => write_atomically(path, &markdown)?,
+        Some(path) => write_output(path, &markdown, &pack_files(&pack))?,
         None => print_stdout(&markdown)?,
     }
     Ok(Outcome::Clean)
+}
+
+/// The pack's own files, which no output may replace.
+pub fn pack_files(pack: &crate::pack::Pack) -> ProtectedFiles {
+    let mut protected = ProtectedFiles::default();
+    for (name, path) in &pack.paths_on_disk {
+        protected.add_path(format!("the pack file {name}"), path);
+    }
+    protected
 }
 
 pub fn schema(arguments: &PackArgs) -> Result<Outcome, GuifanError> {

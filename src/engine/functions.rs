@@ -21,8 +21,10 @@
 //!   (`(?P<uscc>…)`). The result maps `layout` to the layout's name and each segment to its
 //!   text; `{}` when no layout matches.
 //!
-//! None of them reads a file, the environment, the network or the clock: a pack's expressions
-//! see the dossier, the pack's variables and `as_of`, nothing else.
+//! Packs come from other hands, so no function here, and none of the `cel` crate's standard
+//! library and extensions (checked for cel 0.15: no file, environment, network or clock calls),
+//! reads the world outside the dossier: the only date a rule sees is `as_of`, which the engine
+//! computes before evaluation. A function added here must keep it so (docs/SECURITY.md).
 
 use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, RwLock};

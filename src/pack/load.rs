@@ -10,6 +10,7 @@ use include_dir::Dir;
 use regex::Regex;
 
 use super::de::{from_node, suggest, Spanned};
+use super::resolve;
 use super::spec::{
     ClauseSpec, Coverage, Force, ManifestSpec, ReferenceSpec, RuleSpec, Stage, TextSpec,
     VariableSpec,
@@ -67,23 +68,24 @@ impl PackFiles {
         }
     }
 
-    fn read(&self, relative: &str) -> Result<Arc<SourceFile>, String> {
+    /// Reads a file the pack names, through the one resolver that confines it to the pack
+    /// (`resolve.rs`); also gives the file's canonical path on disk, if it has one.
+    fn read(&self, relative: &str) -> Result<(Arc<SourceFile>, Option<PathBuf>), String> {
         let name = if self.display().is_empty() {
             relative.to_string()
         } else {
             format!("{}/{relative}", self.display())
         };
-        let text = match self {
-            PackFiles::Directory { root, .. } => {
-                std::fs::read_to_string(root.join(relative)).map_err(|error| error.to_string())?
+        let resolved = match self {
+            PackFiles::Directory { root, .. } => resolve::read_from_directory(root, relative)?,
+            PackFiles::Embedded { directory, .. } => {
+                resolve::read_from_embedded(directory, relative)?
             }
-            PackFiles::Embedded { directory, .. } => directory
-                .get_file(relative)
-                .and_then(|file| file.contents_utf8())
-                .ok_or_else(|| "no such file in the embedded pack".to_string())?
-                .to_string(),
         };
-        Ok(Arc::new(SourceFile::new(name, text)))
+        Ok((
+            Arc::new(SourceFile::new(name, resolved.text)),
+            resolved.path_on_disk,
+        ))
     }
 }
 
@@ -182,12 +184,18 @@ const CONTENT_KEYS: &[&str] = &["clauses", "references", "aliases", "variables",
 
 fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pack, GuifanError> {
     let mut problems = Problems::default();
-    let manifest_file = files
-        .read(manifest_name)
-        .map_err(|message| GuifanError::Read {
-            path: format!("{}/{manifest_name}", files.display()),
-            message,
-        })?;
+    let (manifest_file, manifest_path) =
+        files
+            .read(manifest_name)
+            .map_err(|message| GuifanError::Read {
+                path: format!("{}/{manifest_name}", files.display()),
+                message,
+            })?;
+    // every file read from disk, so that no output can be written over the pack in use
+    let mut paths_on_disk: Vec<(String, PathBuf)> = manifest_path
+        .map(|path| (manifest_file.name.clone(), path))
+        .into_iter()
+        .collect();
     let mut parsed = Vec::new();
     let manifest_root = parse_file(&manifest_file, &mut problems);
     let mut manifest_spec: Option<ManifestSpec> = None;
@@ -220,7 +228,9 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
                             continue;
                         };
                         match files.read(path) {
-                            Ok(file) => {
+                            Ok((file, path_on_disk)) => {
+                                paths_on_disk
+                                    .extend(path_on_disk.map(|path| (file.name.clone(), path)));
                                 if let Some(root) = parse_file(&file, &mut problems) {
                                     check_keys(&file, &root, CONTENT_KEYS, &mut problems);
                                     parsed.push(ParsedFile { file, root });
@@ -276,21 +286,42 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
     let mut schema_file = None;
     if let Some((path, span)) = &schema_path {
         match files.read(path) {
-            Ok(file) => {
+            Ok((file, path_on_disk)) => {
+                paths_on_disk.extend(path_on_disk.map(|path| (file.name.clone(), path)));
                 let syntax = Syntax::for_name(path);
                 match parse_documents(&file, syntax) {
                     Ok(documents) if documents.len() == 1 => {
                         schema_json = documents[0].to_json();
+                        let retriever = resolve::NoRetrieval::default();
+                        let asked = retriever.asked();
                         match jsonschema::options_for::<crate::document::NodeJson>()
+                            .with_retriever(retriever)
                             .build(&schema_json)
                         {
                             Ok(compiled) => validator = Some(compiled),
-                            Err(error) => problems.add(
-                                &file,
-                                documents[0].locate("").span,
-                                format!("the dossier schema is not a valid JSON Schema: {error}"),
-                                "in this schema",
-                            ),
+                            Err(error) => {
+                                let asked = asked.lock().map(|asked| asked.first().cloned());
+                                match asked.ok().flatten() {
+                                    Some(uri) => problems.add_with_help(
+                                        &file,
+                                        resolve::reference_span(&documents[0], &uri)
+                                            .unwrap_or(documents[0].locate("").span),
+                                        format!(
+                                            "the schema refers to `{uri}`, outside the pack: guifan never fetches a schema"
+                                        ),
+                                        "an external reference",
+                                        "copy the definitions into this schema under `$defs` and refer to them as `#/$defs/NAME`".to_string(),
+                                    ),
+                                    None => problems.add(
+                                        &file,
+                                        documents[0].locate("").span,
+                                        format!(
+                                            "the dossier schema is not a valid JSON Schema: {error}"
+                                        ),
+                                        "in this schema",
+                                    ),
+                                }
+                            }
                         }
                     }
                     Ok(_) => problems.add(
@@ -398,6 +429,7 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         rules,
         references,
         files: pack_files,
+        paths_on_disk,
     })
 }
 

@@ -4,12 +4,14 @@
 mod de;
 mod embedded;
 mod load;
+mod resolve;
 mod spec;
 
 pub use crate::finding::Severity;
 pub use de::{from_node, suggest, FieldError, Spanned};
 pub use embedded::embedded_national_pack;
 pub use load::{load_pack, load_pack_from_path, PackFiles};
+pub use resolve::MAX_PACK_FILE_BYTES;
 pub use spec::{Coverage, Force, Stage};
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -38,6 +40,9 @@ pub struct Pack {
     pub references: Vec<Reference>,
     /// The pack's files, for diagnostics about the pack itself.
     pub files: Vec<Arc<SourceFile>>,
+    /// Each pack file read from disk, as (name shown, canonical path); none for the embedded
+    /// pack. An `--output` must never name one of them.
+    pub paths_on_disk: Vec<(String, std::path::PathBuf)>,
 }
 
 #[derive(Clone, Debug)]
