@@ -55,7 +55,7 @@ fn findings_exit_1_and_name_rule_clause_and_place() {
     let stdout = text(&output.stdout);
     assert!(stdout.starts_with("item-legal-basis-missing\n"), "{stdout}");
     assert!(
-        stdout.contains("[tests/data/legal-basis-missing.yaml:208:5]"),
+        stdout.contains("[tests/data/legal-basis-missing.yaml:209:5]"),
         "{stdout}"
     );
     assert!(
@@ -176,7 +176,7 @@ fn standard_input_is_read_as_yaml() {
     assert_eq!(output.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("json");
     assert_eq!(report["findings"][0]["file"], "<stdin>");
-    assert_eq!(report["findings"][0]["line"], 208);
+    assert_eq!(report["findings"][0]["line"], 209);
 }
 
 #[test]
@@ -399,7 +399,7 @@ fn ci_formats_sarif_junit_and_github_annotations() {
     let region = &result["locations"][0]["physicalLocation"]["region"];
     assert_eq!(
         (region["startLine"].as_i64(), region["startColumn"].as_i64()),
-        (Some(208), Some(5))
+        (Some(209), Some(5))
     );
     assert_eq!(log["runs"][0]["results"].as_array().map(Vec::len), Some(1));
     let rules = log["runs"][0]["tool"]["driver"]["rules"]
@@ -419,7 +419,7 @@ fn ci_formats_sarif_junit_and_github_annotations() {
         ),
         "{junit}"
     );
-    assert!(junit.contains("tests/data/legal-basis-missing.yaml:208:5: error item-legal-basis-missing (5.2.1.1): 行政权力事项「企业设立登记」没有写明设定依据"), "{junit}");
+    assert!(junit.contains("tests/data/legal-basis-missing.yaml:209:5: error item-legal-basis-missing (5.2.1.1): 行政权力事项「企业设立登记」没有写明设定依据"), "{junit}");
     let junit_never =
         text(&guifan(&["check", "--format", "junit", "--fail-on", "never", INVALID]).stdout);
     assert!(
@@ -430,7 +430,7 @@ fn ci_formats_sarif_junit_and_github_annotations() {
     let github = guifan(&["check", "--format", "github", INVALID, VALID]);
     assert_eq!(
         text(&github.stdout),
-        "::error file=tests/data/legal-basis-missing.yaml,line=208,col=5,endLine=208,endColumn=9,title=item-legal-basis-missing (clause 5.2.1.1)::行政权力事项「企业设立登记」没有写明设定依据\n"
+        "::error file=tests/data/legal-basis-missing.yaml,line=209,col=5,endLine=209,endColumn=9,title=item-legal-basis-missing (clause 5.2.1.1)::行政权力事项「企业设立登记」没有写明设定依据\n"
     );
 }
 

@@ -121,9 +121,18 @@ fn dates_compare_across_notations_and_bad_dates_are_rule_errors() {
 #[test]
 fn a_missing_field_is_a_rule_error_at_the_item_not_a_pass() {
     let findings = check_text("a.yaml", "attestations: [{clause: '1.4'}]\nitems:\n  - name: 许可\n    recognized_on: '2026-01-01'\n");
-    // submitted_on is required by the schema: structure first, rules do not run
-    assert_eq!(rules(&findings), vec![(STRUCTURE_RULE, 1, 1)]);
+    // submitted_on is required by the schema: reported, and the rules still run; the rule that
+    // reads it cannot be evaluated and says so at the item, never a pass
+    assert_eq!(
+        rules(&findings),
+        vec![(STRUCTURE_RULE, 1, 1), (RULE_ERROR, 3, 5)]
+    );
     assert_eq!(findings[0].message, "缺少必填字段 `submitted_on`");
+    assert!(
+        findings[1].message.contains("submitted_on"),
+        "{}",
+        findings[1].message
+    );
 }
 
 #[test]

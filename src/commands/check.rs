@@ -67,9 +67,7 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         FailOn::Never => None,
     };
     let text = match arguments.format {
-        Format::Json => {
-            report::json::render(&checked.findings, &checked.documents, &pack, summary)
-        }
+        Format::Json => report::json::render(&checked.findings, &checked.documents, &pack, summary),
         Format::Sarif => report::sarif::render(&checked.findings, &pack, lang),
         Format::Github => report::github::render(&checked.findings),
         Format::Junit => {

@@ -451,7 +451,10 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                 .last()
                 .map(|(_, _, _, path)| path.as_str())
                 .unwrap_or_default();
-            match relevant.iter().find(|malformed| malformed.blocks(rule, path)) {
+            match relevant
+                .iter()
+                .find(|malformed| malformed.blocks(rule, path))
+            {
                 Some(malformed) => {
                     if let Ok(mut skips) = skips.lock() {
                         skips.push(Skip {

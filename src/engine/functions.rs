@@ -334,10 +334,7 @@ pub fn uscc_problem(code: &str, english: bool) -> Option<String> {
     if bytes.iter().all(|byte| *byte == bytes[0]) && length > 1 {
         return pick(
             format!("是占位符（{length} 位全是「{}」）", bytes[0] as char),
-            format!(
-                "is a placeholder ({length} times '{}')",
-                bytes[0] as char
-            ),
+            format!("is a placeholder ({length} times '{}')", bytes[0] as char),
         );
     }
     if length != 18 {
@@ -352,7 +349,10 @@ pub fn uscc_problem(code: &str, english: bool) -> Option<String> {
         .find(|(_, c)| !USCC_CHARSET.contains(&(*c as u8)))
     {
         return pick(
-            format!("第 {} 位是「{letter}」（统一社会信用代码不用 I、O、S、V、Z）", position + 1),
+            format!(
+                "第 {} 位是「{letter}」（统一社会信用代码不用 I、O、S、V、Z）",
+                position + 1
+            ),
             format!(
                 "character {} is '{letter}' (a USCC never uses I, O, S, V, Z)",
                 position + 1
@@ -437,8 +437,11 @@ fn code_parts_function<'b, 'v>(
         }
     }
     let empty: Box<dyn cel::common::value::Val> =
-        cel::Value::Map(cel::objects::Map::from(HashMap::<cel::objects::Key, cel::Value>::new()))
-            .try_into()?;
+        cel::Value::Map(cel::objects::Map::from(HashMap::<
+            cel::objects::Key,
+            cel::Value,
+        >::new()))
+        .try_into()?;
     Ok(CowVal::Owned(empty))
 }
 
@@ -519,27 +522,47 @@ mod tests {
     fn uscc_problems_in_words() {
         assert_eq!(uscc_problem("91350100M000100Y43", false), None);
         let problem = |code: &str| uscc_problem(code, false).unwrap_or_default();
-        assert_eq!(problem("68236467-9"), "含有连字符「-」（统一社会信用代码是连续的 18 位）");
-        assert_eq!(problem("11511301452259996u"), "含有小写字母「u」（应为大写）");
-        assert_eq!(problem("1151130108778239R_6861"), "含有字符「_」（只能是数字和大写字母）");
-        assert_eq!(problem("91350100M000100Y4"), "有 17 位（统一社会信用代码为 18 位）");
+        assert_eq!(
+            problem("68236467-9"),
+            "含有连字符「-」（统一社会信用代码是连续的 18 位）"
+        );
+        assert_eq!(
+            problem("11511301452259996u"),
+            "含有小写字母「u」（应为大写）"
+        );
+        assert_eq!(
+            problem("1151130108778239R_6861"),
+            "含有字符「_」（只能是数字和大写字母）"
+        );
+        assert_eq!(
+            problem("91350100M000100Y4"),
+            "有 17 位（统一社会信用代码为 18 位）"
+        );
         assert_eq!(problem("2222222222222"), "是占位符（13 位全是「2」）");
-        assert_eq!(problem("91350100M000100Y44"), "第 18 位应为校验码「3」，写的是「4」");
+        assert_eq!(
+            problem("91350100M000100Y44"),
+            "第 18 位应为校验码「3」，写的是「4」"
+        );
         assert_eq!(
             problem("91350100M000100I43"),
             "第 16 位是「I」（统一社会信用代码不用 I、O、S、V、Z）"
         );
         assert_eq!(
             evaluate("uscc_problem('91350100M000100Y4', 'en')"),
-            Ok(Value::String(Arc::new("has 17 characters (a USCC has 18)".into())))
+            Ok(Value::String(Arc::new(
+                "has 17 characters (a USCC has 18)".into()
+            )))
         );
     }
 
     #[test]
     fn codes_split_by_their_layout() {
-        let layouts = "[{'name': 'dashed', 'pattern': '^(?P<catalog>[0-9A-Z]+)-(?P<uscc>[0-9A-Za-z]+)$'}]";
+        let layouts =
+            "[{'name': 'dashed', 'pattern': '^(?P<catalog>[0-9A-Z]+)-(?P<uscc>[0-9A-Za-z]+)$'}]";
         assert_eq!(
-            evaluate(&format!("code_parts('511Z07001006-11511301452259996U', {layouts}).uscc")),
+            evaluate(&format!(
+                "code_parts('511Z07001006-11511301452259996U', {layouts}).uscc"
+            )),
             Ok(Value::String(Arc::new("11511301452259996U".into())))
         );
         assert_eq!(

@@ -205,9 +205,9 @@ fn report(
             };
             // the pattern itself is for the pack's author, not the message
             let help = match (&kind, lang) {
-                (ValidationErrorKind::Pattern { pattern }, Lang::Zh) => {
-                    Some(format!("规则包的 schema 要求该值匹配正则表达式 {pattern}。"))
-                }
+                (ValidationErrorKind::Pattern { pattern }, Lang::Zh) => Some(format!(
+                    "规则包的 schema 要求该值匹配正则表达式 {pattern}。"
+                )),
                 (ValidationErrorKind::Pattern { pattern }, Lang::En) => {
                     Some(format!("the pack's schema requires the pattern {pattern}."))
                 }

@@ -82,20 +82,36 @@ pub fn apply(pack: &Pack, dossier: &Dossier, lang: Lang, findings: &mut Vec<Find
         if [STRUCTURE_RULE, RULE_ERROR, WAIVER_RULE].contains(&waiver.rule) {
             problems.push(problem(
                 match lang {
-                    Lang::Zh => format!("`{}` 不能豁免：它说的是申报材料本身或规则包的问题", waiver.rule),
-                    Lang::En => format!("`{}` cannot be waived: it is about the dossier or the pack itself", waiver.rule),
+                    Lang::Zh => format!(
+                        "`{}` 不能豁免：它说的是申报材料本身或规则包的问题",
+                        waiver.rule
+                    ),
+                    Lang::En => format!(
+                        "`{}` cannot be waived: it is about the dossier or the pack itself",
+                        waiver.rule
+                    ),
                 },
                 Severity::Error,
                 at("/rule"),
             ));
             continue;
         }
-        let rules: Vec<_> = pack.rules.iter().filter(|rule| rule.id == waiver.rule).collect();
+        let rules: Vec<_> = pack
+            .rules
+            .iter()
+            .filter(|rule| rule.id == waiver.rule)
+            .collect();
         if rules.is_empty() {
             problems.push(problem(
                 match lang {
-                    Lang::Zh => format!("豁免的规则 `{}` 不是规则包 {} 中的规则", waiver.rule, pack.manifest.id),
-                    Lang::En => format!("the waived rule `{}` is not a rule of the pack {}", waiver.rule, pack.manifest.id),
+                    Lang::Zh => format!(
+                        "豁免的规则 `{}` 不是规则包 {} 中的规则",
+                        waiver.rule, pack.manifest.id
+                    ),
+                    Lang::En => format!(
+                        "the waived rule `{}` is not a rule of the pack {}",
+                        waiver.rule, pack.manifest.id
+                    ),
                 },
                 Severity::Error,
                 at("/rule"),
@@ -108,9 +124,11 @@ pub fn apply(pack: &Pack, dossier: &Dossier, lang: Lang, findings: &mut Vec<Find
                     .is_some_and(|clause| clause.force == Force::Shall)
             })
         });
-        if let (true, Some(number), None) =
-            (pack.manifest.waivers_need_document, shall_clause, waiver.document)
-        {
+        if let (true, Some(number), None) = (
+            pack.manifest.waivers_need_document,
+            shall_clause,
+            waiver.document,
+        ) {
             problems.push(problem(
                 match lang {
                     Lang::Zh => format!(

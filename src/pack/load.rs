@@ -917,7 +917,10 @@ impl Loader {
                 Some(clause) => {
                     first_force.get_or_insert(clause.force);
                     let clause_cap = severity_cap(clause.force);
-                    if cap.as_ref().is_none_or(|(severity, _)| clause_cap < *severity) {
+                    if cap
+                        .as_ref()
+                        .is_none_or(|(severity, _)| clause_cap < *severity)
+                    {
                         cap = Some((clause_cap, clause.number.clone()));
                     }
                 }
@@ -1028,8 +1031,10 @@ impl Loader {
         let (Some(assertion), Some(message)) = (assertion, message) else {
             return;
         };
-        let reads =
-            self.fields_read(guard.iter().chain([&assertion]).chain(cite.iter()), &bindings);
+        let reads = self.fields_read(
+            guard.iter().chain([&assertion]).chain(cite.iter()),
+            &bindings,
+        );
         let mut fields_read = reads.fields;
         // the collections iterated are read too: a malformed item skips the item's evaluations
         fields_read.extend(for_each.iter().flat_map(|level| level.path.iter().cloned()));
@@ -1090,7 +1095,9 @@ impl Loader {
         let mut variable_reads: BTreeMap<&str, Reads> = BTreeMap::new();
         for variable in &self.variables {
             let mut reads = Reads::default();
-            reads.fields.extend(variable.expression.fields.iter().cloned());
+            reads
+                .fields
+                .extend(variable.expression.fields.iter().cloned());
             for name in &variable.expression.variables {
                 reads.name(name, &variable_reads, &self.sections);
             }

@@ -181,7 +181,11 @@ pub fn skipped_line(dossier: &DossierSummary, lang: Lang) -> Option<String> {
     if dossier.skipped.is_empty() {
         return None;
     }
-    let mut rules: Vec<&str> = dossier.skipped.iter().map(|skip| skip.rule.as_str()).collect();
+    let mut rules: Vec<&str> = dossier
+        .skipped
+        .iter()
+        .map(|skip| skip.rule.as_str())
+        .collect();
     rules.sort_unstable();
     rules.dedup();
     let mut fields: Vec<&str> = dossier

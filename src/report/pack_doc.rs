@@ -76,7 +76,10 @@ pub fn markdown(pack: &Pack) -> String {
         "A rule applies from its stage on (proposal → recognized → stationed → adjustment, exit): \
          an act of the center or the government still to come is not the department's error.\n"
     );
-    let _ = writeln!(out, "| clause | force | coverage | stage | text | rules (stage) |");
+    let _ = writeln!(
+        out,
+        "| clause | force | coverage | stage | text | rules (stage) |"
+    );
     let _ = writeln!(out, "|---|---|---|---|---|---|");
     for clause in &pack.clauses {
         let citing: Vec<&Rule> = pack
@@ -231,11 +234,7 @@ pub fn explain(pack: &Pack, topic: &str, lang: Lang) -> Option<String> {
         return Some(out);
     }
     if let Some(reference) = pack.reference(topic) {
-        let _ = writeln!(
-            out,
-            "{} {}",
-            reference.standard, reference.title
-        );
+        let _ = writeln!(out, "{} {}", reference.standard, reference.title);
         let _ = writeln!(
             out,
             "  {}",
