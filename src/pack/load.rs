@@ -358,7 +358,7 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
                 .iter()
                 .position(|known| *known == name)
                 .unwrap_or(order.len());
-            (file_rank, name, problem.span.offset())
+            (file_rank, name, problem.offset)
         });
         return Err(GuifanError::Pack {
             pack: files.display().to_string(),

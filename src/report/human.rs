@@ -12,6 +12,8 @@ use super::Summary;
 use crate::engine::Lang;
 use crate::finding::{Finding, Severity, RULE_ERROR};
 use crate::pack::Pack;
+use crate::sanitize::escape;
+use crate::snippet::SourceWindow;
 use crate::source::SourceFile;
 
 #[derive(Clone, Copy, Debug)]
@@ -26,7 +28,8 @@ struct FindingDiagnostic {
     message: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: Arc<SourceFile>,
+    /// The lines around the finding, cut and sanitised: miette draws only what it can.
+    source: SourceWindow,
     label: LabeledSpan,
 }
 
@@ -111,30 +114,34 @@ fn diagnostic_for(
     };
     let mut help_lines: Vec<String> = Vec::new();
     if let Some(help) = &finding.help {
-        help_lines.push(help.clone());
+        help_lines.push(escape(help).into_owned());
     }
     if let Some(number) = &finding.clause {
         let text = pack
             .clause(number)
             .map(|clause| clause.text.clone())
             .unwrap_or_default();
-        help_lines.push(match lang {
+        help_lines.push(escape(&match lang {
             Lang::Zh => format!("条款 {number}：{text}"),
             Lang::En => format!("clause {number}: {text}"),
-        });
+        }).into_owned());
     }
     let severity = match finding.severity {
         Severity::Error => miette::Severity::Error,
         Severity::Warning => miette::Severity::Warning,
         Severity::Info => miette::Severity::Advice,
     };
+    let window = SourceWindow::around(source, finding.span);
     FindingDiagnostic {
-        code,
-        message: finding.message.clone(),
+        code: escape(&code).into_owned(),
+        message: escape(&finding.message).into_owned(),
         severity,
         help: (!help_lines.is_empty()).then(|| help_lines.join("\n")),
-        source: Arc::clone(source),
-        label: LabeledSpan::new_primary_with_span(Some(finding.label.clone()), finding.span),
+        label: LabeledSpan::new_primary_with_span(
+            Some(escape(&finding.label).into_owned()),
+            window.label(),
+        ),
+        source: window,
     }
 }
 
