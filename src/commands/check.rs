@@ -19,7 +19,7 @@ use super::{print_stdout, write_atomically, Outcome};
 use crate::cli::{CheckArgs, ColorArg, FailOn, Format};
 use crate::dossier::load_dossiers;
 use crate::engine::functions::parse_date;
-use crate::engine::{check_dossier, CheckOptions, Lang};
+use crate::engine::{check_dossier_capped, CheckOptions, Lang, Limits, NotShown};
 use crate::error::GuifanError;
 use crate::finding::{sort_findings, Finding, Severity};
 use crate::pack::{embedded_national_pack, load_pack, load_pack_from_path, Pack};
@@ -49,9 +49,18 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         as_of,
         today: chrono::Local::now().date_naive(),
         lang,
+        limits: Limits {
+            max_cost: arguments.max_cost,
+            max_dossier_cost: arguments.max_dossier_cost,
+            max_findings: arguments.max_findings,
+        },
     };
-    let checked = check_inputs(&pack, &inputs, &options)?;
-    let summary = Summary::new(checked.sources.len(), checked.dossiers, &checked.findings);
+    let mut checked = check_inputs(&pack, &inputs, &options)?;
+    checked
+        .not_shown
+        .cap(&mut checked.findings, arguments.max_run_findings);
+    let summary = Summary::new(checked.sources.len(), checked.dossiers, &checked.findings)
+        .with_not_shown(checked.not_shown);
     let threshold = match arguments.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
@@ -60,8 +69,8 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
     };
     let text = match arguments.format {
         Format::Json => report::json::render(&checked.findings, &pack, summary),
-        Format::Sarif => report::sarif::render(&checked.findings, &pack, lang),
-        Format::Github => report::github::render(&checked.findings),
+        Format::Sarif => report::sarif::render(&checked.findings, &pack, lang, summary.not_shown),
+        Format::Github => report::github::render(&checked.findings, summary.not_shown),
         Format::Junit => {
             let dossiers: Vec<report::junit::DossierRef<'_>> = checked
                 .documents
@@ -71,7 +80,7 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
                     document: *document,
                 })
                 .collect();
-            report::junit::render(&checked.findings, &dossiers, threshold)
+            report::junit::render(&checked.findings, &dossiers, threshold, summary.not_shown)
         }
         Format::Human => {
             let color = match arguments.color {
@@ -96,10 +105,14 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         None => print_stdout(&text)?,
     }
     let failing = threshold.is_some_and(|threshold| {
+        let not_shown = checked.not_shown;
         checked
             .findings
             .iter()
             .any(|finding| finding.severity >= threshold)
+            || not_shown.errors > 0
+            || (threshold <= Severity::Warning && not_shown.warnings > 0)
+            || (threshold <= Severity::Info && not_shown.infos > 0)
     });
     Ok(if failing {
         Outcome::Findings
@@ -123,11 +136,13 @@ pub struct Checked {
     pub dossiers: usize,
     /// Every dossier checked, as (file, document index), in input order.
     pub documents: Vec<(String, usize)>,
+    /// Findings past the per-dossier cap, counted but not kept.
+    pub not_shown: NotShown,
 }
 
 /// A file read and parsed into its dossiers.
 /// A file read and checked: its source, its documents (name, index) and its findings.
-type CheckedFile = (Arc<SourceFile>, Vec<(String, usize)>, Vec<Finding>);
+type CheckedFile = (Arc<SourceFile>, Vec<(String, usize)>, Vec<Finding>, NotShown);
 
 /// Reads, parses and checks every input; files in parallel, then rules in parallel.
 pub fn check_inputs(
@@ -149,11 +164,17 @@ pub fn check_inputs(
                 .iter()
                 .map(|dossier| (file.name.clone(), dossier.document))
                 .collect();
-            let findings: Vec<Finding> = dossiers
+            let checked: Vec<_> = dossiers
                 .into_par_iter()
-                .flat_map_iter(|dossier| check_dossier(pack, dossier, options))
+                .map(|dossier| check_dossier_capped(pack, dossier, options))
                 .collect();
-            Ok((file, documents, findings))
+            let mut not_shown = NotShown::default();
+            let mut findings = Vec::new();
+            for dossier in checked {
+                not_shown.merge(dossier.not_shown);
+                findings.extend(dossier.findings);
+            }
+            Ok((file, documents, findings, not_shown))
         })
         .collect();
     let mut errors = Vec::new();
@@ -174,14 +195,16 @@ pub fn check_inputs(
             }
         });
     }
-    let dossiers: usize = files.iter().map(|(_, documents, _)| documents.len()).sum();
+    let dossiers: usize = files.iter().map(|(_, documents, ..)| documents.len()).sum();
     let mut sources = BTreeMap::new();
     let mut documents = Vec::new();
     let mut findings = Vec::new();
-    for (file, file_documents, file_findings) in files {
+    let mut not_shown = NotShown::default();
+    for (file, file_documents, file_findings, file_not_shown) in files {
         documents.extend(file_documents);
         sources.insert(file.name.clone(), file);
         findings.extend(file_findings);
+        not_shown.merge(file_not_shown);
     }
     sort_findings(&mut findings);
     Ok(Checked {
@@ -189,6 +212,7 @@ pub fn check_inputs(
         sources,
         dossiers,
         documents,
+        not_shown,
     })
 }
 

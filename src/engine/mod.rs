@@ -6,6 +6,7 @@
 //! pack variables computed once → every rule in force evaluated (in parallel across rules),
 //! per element of its `for_each`, guard before assertion.
 
+pub mod budget;
 mod evaluate;
 pub mod functions;
 mod structure;
@@ -44,11 +45,114 @@ pub struct CheckOptions {
     pub as_of: Option<NaiveDate>,
     pub today: NaiveDate,
     pub lang: Lang,
+    pub limits: Limits,
 }
 
-/// Checks one dossier. Findings come back unsorted; reports sort them.
-pub fn check_dossier(pack: &Pack, mut dossier: Dossier, options: &CheckOptions) -> Vec<Finding> {
+/// The bounds of checking one dossier (docs/SECURITY.md): a hostile dossier or pack ends in a
+/// `rule-error` or a capped report, never in a hang or an exhausted memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Steps one evaluation may take (see `budget`).
+    pub max_cost: u64,
+    /// Steps all the evaluations of one dossier may take together.
+    pub max_dossier_cost: u64,
+    /// Findings kept per dossier; the rest are counted as not shown.
+    pub max_findings: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_cost: budget::DEFAULT_MAX_COST,
+            max_dossier_cost: budget::DEFAULT_MAX_DOSSIER_COST,
+            max_findings: DEFAULT_MAX_FINDINGS,
+        }
+    }
+}
+
+/// Findings kept per dossier by default: every finding of a 100,000-item dossier with a few
+/// problems per item, not the million of a million broken items.
+pub const DEFAULT_MAX_FINDINGS: usize = 10_000;
+
+/// The findings of one dossier, sorted and capped at [`Limits::max_findings`], and how many
+/// more there were.
+#[derive(Debug, Default)]
+pub struct DossierFindings {
+    pub findings: Vec<Finding>,
+    pub not_shown: NotShown,
+}
+
+/// Findings dropped past a cap, by severity: the summary still counts them and the exit code
+/// still sees an error among them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NotShown {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl NotShown {
+    pub fn add(&mut self, findings: &[Finding]) {
+        for finding in findings {
+            match finding.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Info => self.infos += 1,
+            }
+        }
+    }
+
+    pub fn merge(&mut self, other: NotShown) {
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+        self.infos += other.infos;
+    }
+
+    pub fn total(self) -> usize {
+        self.errors + self.warnings + self.infos
+    }
+
+    /// Drops the findings past `cap`, counting them.
+    pub fn cap(&mut self, findings: &mut Vec<Finding>, cap: usize) {
+        if findings.len() > cap {
+            self.add(&findings[cap..]);
+            findings.truncate(cap);
+        }
+    }
+}
+
+/// Checks one dossier. Findings come back unsorted and uncapped; reports sort them.
+pub fn check_dossier(pack: &Pack, dossier: Dossier, options: &CheckOptions) -> Vec<Finding> {
     let mut findings = Vec::new();
+    check_dossier_into(pack, dossier, options, &mut findings);
+    findings
+}
+
+/// Checks one dossier and keeps the first [`Limits::max_findings`] findings in report order:
+/// a rule keeps at most that many while it runs, so that memory stays bounded however many
+/// elements fail.
+pub fn check_dossier_capped(
+    pack: &Pack,
+    dossier: Dossier,
+    options: &CheckOptions,
+) -> DossierFindings {
+    let mut findings = Vec::new();
+    let mut not_shown = check_dossier_into(pack, dossier, options, &mut findings);
+    crate::finding::sort_findings(&mut findings);
+    not_shown.cap(&mut findings, options.limits.max_findings);
+    DossierFindings {
+        findings,
+        not_shown,
+    }
+}
+
+/// The findings of a dossier into `findings`; returns those a rule dropped past the cap.
+fn check_dossier_into(
+    pack: &Pack,
+    mut dossier: Dossier,
+    options: &CheckOptions,
+    findings: &mut Vec<Finding>,
+) -> NotShown {
     for clash in resolve_aliases(&mut dossier.root, &pack.aliases) {
         let first = dossier.file.line_column(clash.first.start());
         let message = match options.lang {
@@ -69,15 +173,14 @@ pub fn check_dossier(pack: &Pack, mut dossier: Dossier, options: &CheckOptions) 
             clash.second,
         ));
     }
-    structure::validate(pack, &mut dossier, options.lang, &mut findings);
+    structure::validate(pack, &mut dossier, options.lang, findings);
     if findings
         .iter()
         .any(|finding| finding.severity == Severity::Error)
     {
-        return findings;
+        return NotShown::default();
     }
-    evaluate::evaluate(pack, &dossier, options, &mut findings);
-    findings
+    evaluate::evaluate(pack, &dossier, options, findings)
 }
 
 /// What a finding says, before it is placed.

@@ -146,6 +146,24 @@ fn diagnostic_for(
 }
 
 pub fn summary_line(summary: Summary, lang: Lang) -> String {
+    let counts = counts_line(summary, lang);
+    if summary.not_shown == 0 {
+        return counts;
+    }
+    match lang {
+        Lang::Zh => format!(
+            "{counts}；其中 {} 个发现未显示（见 --max-findings、--max-run-findings）",
+            summary.not_shown
+        ),
+        Lang::En => format!(
+            "{counts}; {} more finding{} not shown (see --max-findings, --max-run-findings)",
+            summary.not_shown,
+            plural(summary.not_shown)
+        ),
+    }
+}
+
+fn counts_line(summary: Summary, lang: Lang) -> String {
     match lang {
         Lang::Zh => format!(
             "检查了 {} 个文件中的 {} 份申报材料：{} 个错误，{} 个警告，{} 个提示",

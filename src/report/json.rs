@@ -55,6 +55,11 @@ struct SummaryDto {
     errors: usize,
     warnings: usize,
     infos: usize,
+    /// Present only when findings were dropped past a cap: `true`, and how many.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    truncated: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_shown: Option<usize>,
 }
 
 /// Renders findings (already sorted) as the JSON report, pretty-printed, with a final newline.
@@ -96,6 +101,8 @@ pub fn render(findings: &[Finding], pack: &Pack, summary: Summary) -> String {
             errors: summary.errors,
             warnings: summary.warnings,
             infos: summary.infos,
+            truncated: (summary.not_shown > 0).then_some(true),
+            not_shown: (summary.not_shown > 0).then_some(summary.not_shown),
         },
     };
     let mut text = serde_json::to_string_pretty(&report)
