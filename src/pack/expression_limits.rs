@@ -14,6 +14,25 @@ pub const MAX_NESTING: usize = 32;
 /// brackets included: about the depth of the tree the parser builds.
 pub const MAX_DEPTH: usize = 128;
 
+/// The deepest nesting of comprehensions (`all`, `exists`, `map`, `filter` …) a rule may
+/// have: the cost estimate of a comprehension is the size of its list times the cost of its
+/// body, so four nested over a dossier's list of n elements cost n⁴ — 10²⁰ steps over 100,000
+/// items, a rule no budget can run. Three are allowed (the runtime budget bounds them).
+pub const MAX_COMPREHENSION_NESTING: usize = 3;
+
+/// The CEL macros that iterate a list or a map.
+const COMPREHENSIONS: &[&str] = &[
+    "all",
+    "exists",
+    "exists_one",
+    "existsOne",
+    "map",
+    "filter",
+    "sortBy",
+    "transformList",
+    "transformMap",
+];
+
 /// Why an expression's text is refused, and the byte offset in it where the limit was passed.
 #[derive(Debug, PartialEq, Eq)]
 pub struct ShapeError {
@@ -36,6 +55,8 @@ pub fn check_shape(text: &str) -> Result<(), ShapeError> {
     }
     // operators of each open bracket's current argument, outermost first
     let mut frames: Vec<usize> = vec![0];
+    // whether each open bracket is a comprehension's (the root is not)
+    let mut comprehension_frames: Vec<bool> = vec![false];
     let bytes = text.as_bytes();
     let mut position = 0;
     while position < bytes.len() {
@@ -54,6 +75,19 @@ pub fn check_shape(text: &str) -> Result<(), ShapeError> {
             }
             b'(' | b'[' | b'{' => {
                 frames.push(0);
+                let comprehension = byte == b'(' && called_macro(&text[..position]);
+                comprehension_frames.push(comprehension);
+                if comprehension
+                    && comprehension_frames.iter().filter(|open| **open).count()
+                        > MAX_COMPREHENSION_NESTING
+                {
+                    return Err(ShapeError {
+                        offset: position,
+                        message: format!(
+                            "the rule nests comprehensions more than {MAX_COMPREHENSION_NESTING} deep: its cost grows as the power of the list's length, more than any budget; iterate with for_each or a pack variable"
+                        ),
+                    });
+                }
                 if frames.len() - 1 > MAX_NESTING {
                     return Err(ShapeError {
                         offset: position,
@@ -66,6 +100,7 @@ pub fn check_shape(text: &str) -> Result<(), ShapeError> {
             b')' | b']' | b'}' => {
                 if frames.len() > 1 {
                     frames.pop();
+                    comprehension_frames.pop();
                 }
             }
             b',' => {
@@ -108,6 +143,16 @@ pub fn check_shape(text: &str) -> Result<(), ShapeError> {
         position += 1;
     }
     Ok(())
+}
+
+/// Whether the text before a `(` ends with `.name` of a comprehension macro.
+fn called_macro(before: &str) -> bool {
+    let trimmed = before.trim_end();
+    let name_start = trimmed
+        .rfind(|character: char| !(character.is_ascii_alphanumeric() || character == '_'))
+        .map_or(0, |index| index + 1);
+    let name = &trimmed[name_start..];
+    COMPREHENSIONS.contains(&name) && trimmed[..name_start].trim_end().ends_with('.')
 }
 
 /// The position after the string literal that starts at `start` (a quote; triple quotes and
@@ -186,6 +231,18 @@ mod tests {
         let parentheses = format!("{}1{}", "(".repeat(40), ")".repeat(40));
         let error = check_shape(&parentheses).expect_err("too deep");
         assert_eq!(error.offset, 32);
+    }
+
+    #[test]
+    fn four_nested_comprehensions_are_refused_three_pass() {
+        let three = "l.all(x, l.exists(y, l.map(z, z).size() > 0))";
+        assert_eq!(check_shape(three), Ok(()));
+        let four = "l.all(x, l.exists(y, l.map(z, l.filter(w, w == z)).size() > 0))";
+        let error = check_shape(four).expect_err("four deep");
+        assert!(error.message.contains("comprehensions"), "{}", error.message);
+        assert_eq!(&four[error.offset - 6..error.offset], "filter");
+        // a function called map is not a macro without a receiver
+        assert_eq!(check_shape("map(map(map(map(1))))"), Ok(()));
     }
 
     #[test]
