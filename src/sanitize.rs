@@ -146,6 +146,9 @@ mod tests {
         );
         assert_eq!(truncate_value("short", 10, NoteLang::En), "short");
         // 10 characters of 3 bytes each: long in bytes, not in characters
-        assert_eq!(truncate_value(&"长".repeat(10), 10, NoteLang::Zh), "长".repeat(10));
+        assert_eq!(
+            truncate_value(&"长".repeat(10), 10, NoteLang::Zh),
+            "长".repeat(10)
+        );
     }
 }

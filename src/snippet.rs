@@ -180,7 +180,10 @@ mod tests {
         let file = SourceFile::new("a.yaml", "a: 1\nb: 2\nc: 3\nd: 4\n");
         let window = SourceWindow::around(&file, Span::new(13, 14));
         assert_eq!(window.text(), "b: 2\nc: 3\nd: 4");
-        assert_eq!(&window.text()[window.label.start()..window.label.end()], "3");
+        assert_eq!(
+            &window.text()[window.label.start()..window.label.end()],
+            "3"
+        );
         assert_eq!(window.first_line, 1);
     }
 

@@ -142,7 +142,12 @@ pub struct Checked {
 
 /// A file read and parsed into its dossiers.
 /// A file read and checked: its source, its documents (name, index) and its findings.
-type CheckedFile = (Arc<SourceFile>, Vec<(String, usize)>, Vec<Finding>, NotShown);
+type CheckedFile = (
+    Arc<SourceFile>,
+    Vec<(String, usize)>,
+    Vec<Finding>,
+    NotShown,
+);
 
 /// Reads, parses and checks every input; files in parallel, then rules in parallel.
 pub fn check_inputs(

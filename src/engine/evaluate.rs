@@ -581,9 +581,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
         scope: &Scope<'_, '_>,
         root: &Context<'static, 'static>,
     ) -> Outcome {
-        let (outcome, spent) = self
-            .budget
-            .run(|| evaluate_bool(expression, scope, root));
+        let (outcome, spent) = self.budget.run(|| evaluate_bool(expression, scope, root));
         if spent.exhausted {
             Outcome::Exhausted
         } else {

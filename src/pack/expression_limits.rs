@@ -224,7 +224,11 @@ mod tests {
     fn long_chains_and_deep_nesting_are_refused_where_they_pass_the_limit() {
         let sum = vec!["1"; 5000].join(" + ");
         let error = check_shape(&sum).expect_err("too deep");
-        assert!(error.message.contains("deeper than 128"), "{}", error.message);
+        assert!(
+            error.message.contains("deeper than 128"),
+            "{}",
+            error.message
+        );
         assert_eq!(&sum[error.offset..error.offset + 1], "+");
         let selections = format!("has(a{})", ".a".repeat(20_000));
         assert!(check_shape(&selections).is_err());
@@ -239,7 +243,11 @@ mod tests {
         assert_eq!(check_shape(three), Ok(()));
         let four = "l.all(x, l.exists(y, l.map(z, l.filter(w, w == z)).size() > 0))";
         let error = check_shape(four).expect_err("four deep");
-        assert!(error.message.contains("comprehensions"), "{}", error.message);
+        assert!(
+            error.message.contains("comprehensions"),
+            "{}",
+            error.message
+        );
         assert_eq!(&four[error.offset - 6..error.offset], "filter");
         // a function called map is not a macro without a receiver
         assert_eq!(check_shape("map(map(map(map(1))))"), Ok(()));

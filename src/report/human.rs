@@ -121,10 +121,13 @@ fn diagnostic_for(
             .clause(number)
             .map(|clause| clause.text.clone())
             .unwrap_or_default();
-        help_lines.push(escape(&match lang {
-            Lang::Zh => format!("条款 {number}：{text}"),
-            Lang::En => format!("clause {number}: {text}"),
-        }).into_owned());
+        help_lines.push(
+            escape(&match lang {
+                Lang::Zh => format!("条款 {number}：{text}"),
+                Lang::En => format!("clause {number}: {text}"),
+            })
+            .into_owned(),
+        );
     }
     let severity = match finding.severity {
         Severity::Error => miette::Severity::Error,

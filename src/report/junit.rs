@@ -71,8 +71,12 @@ pub fn render(
                     .map(|finding| finding.rule.as_str())
                     .collect();
                 status.set_message(
-                    for_xml(&format!("{} finding(s): {}", failing.len(), rules.join(", ")))
-                        .as_ref(),
+                    for_xml(&format!(
+                        "{} finding(s): {}",
+                        failing.len(),
+                        rules.join(", ")
+                    ))
+                    .as_ref(),
                 );
                 status.set_type("guifan");
                 status.set_description(
