@@ -663,7 +663,7 @@ fn parse_xml(xml: &str) -> Result<Vec<String>, String> {
                 for attribute in element.attributes() {
                     let attribute = attribute.map_err(|error| error.to_string())?;
                     let value = attribute
-                        .unescape_value()
+                        .normalized_value(quick_xml::XmlVersion::Explicit1_0)
                         .map_err(|error| error.to_string())?;
                     check_xml_chars(&value)?;
                     texts.push(value.to_string());

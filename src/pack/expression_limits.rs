@@ -97,11 +97,10 @@ pub fn check_shape(text: &str) -> Result<(), ShapeError> {
                     });
                 }
             }
-            b')' | b']' | b'}' => {
-                if frames.len() > 1 {
-                    frames.pop();
-                    comprehension_frames.pop();
-                }
+            // an unbalanced closing bracket is left to the parser to report
+            b')' | b']' | b'}' if frames.len() > 1 => {
+                frames.pop();
+                comprehension_frames.pop();
             }
             b',' => {
                 if let Some(current) = frames.last_mut() {
