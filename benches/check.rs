@@ -28,6 +28,7 @@ fn options() -> CheckOptions {
         as_of: None,
         today: chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default(),
         lang: Lang::Zh,
+        limits: Default::default(),
     }
 }
 

@@ -28,6 +28,7 @@ fn main() -> ExitCode {
         as_of: None,
         today: chrono::NaiveDate::from_ymd_opt(2026, 4, 1).unwrap_or_default(),
         lang: Lang::Zh,
+        limits: Default::default(),
     };
     let inputs = match collect_inputs(&paths) {
         Ok(inputs) => inputs,

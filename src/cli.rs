@@ -96,6 +96,19 @@ pub struct CheckArgs {
     /// 4294967295 (spans are 32-bit).
     #[arg(long, default_value_t = crate::commands::inputs::DEFAULT_MAX_INPUT_BYTES, value_parser = clap::value_parser!(u64).range(1..=u32::MAX as u64))]
     pub max_input_bytes: u64,
+    /// Steps one evaluation of a rule or variable may take (elements iterated, compared or
+    /// searched); past it the rule gives a rule-error "budget exhausted".
+    #[arg(long, value_name = "STEPS", default_value_t = crate::engine::budget::DEFAULT_MAX_COST)]
+    pub max_cost: u64,
+    /// Steps all the evaluations of one dossier may take together.
+    #[arg(long, value_name = "STEPS", default_value_t = crate::engine::budget::DEFAULT_MAX_DOSSIER_COST)]
+    pub max_dossier_cost: u64,
+    /// Findings reported per dossier; the summary counts the rest as not shown.
+    #[arg(long, value_name = "N", default_value_t = crate::engine::DEFAULT_MAX_FINDINGS)]
+    pub max_findings: usize,
+    /// Findings reported per run, over all dossiers.
+    #[arg(long, value_name = "N", default_value_t = crate::report::DEFAULT_MAX_RUN_FINDINGS)]
+    pub max_run_findings: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -2,22 +2,27 @@
 //! data (see `finding`). Every error that concerns a file names it and, where it can, points
 //! at the line and column.
 
-use std::sync::Arc;
-
 use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
+use crate::sanitize::escape;
+use crate::snippet::SourceWindow;
 use crate::source::{SourceFile, Span};
 
-/// An error at a place in a file: a YAML/JSON syntax error, a bad pack entry.
+/// An error at a place in a file: a YAML/JSON syntax error, a bad pack entry. Its snippet is a
+/// window of the lines around the place (see `snippet`), so that a long line or a control
+/// character in the file cannot break the report.
 #[derive(Debug, Error, Diagnostic)]
 #[error("{message}")]
 pub struct LocatedError {
     pub message: String,
     #[source_code]
-    pub source_code: Arc<SourceFile>,
+    pub source_code: SourceWindow,
+    /// The label's span in the window.
     #[label("{label}")]
     pub span: SourceSpan,
+    /// The byte offset of the error in the file, for ordering errors as a person reads them.
+    pub offset: usize,
     pub label: String,
     #[help]
     pub help: Option<String>,
@@ -33,15 +38,20 @@ impl LocatedError {
     ) -> LocatedError {
         let position = file.line_column(span.start());
         let message = message.into();
+        let window = SourceWindow::around(file, span);
         LocatedError {
             message: format!(
-                "{}:{}:{}: {message}",
-                file.name, position.line, position.column
+                "{}:{}:{}: {}",
+                escape(&file.name),
+                position.line,
+                position.column,
+                escape(&message)
             ),
-            source_code: Arc::new(SourceFile::new(file.name.clone(), Arc::clone(&file.text))),
-            span: span.into(),
-            label: label.into(),
-            help,
+            span: window.label(),
+            source_code: window,
+            offset: span.start(),
+            label: escape(&label.into()).into_owned(),
+            help: help.map(|help| escape(&help).into_owned()),
         }
     }
 }

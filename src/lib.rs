@@ -13,4 +13,6 @@ pub mod error;
 pub mod finding;
 pub mod pack;
 pub mod report;
+pub mod sanitize;
+pub mod snippet;
 pub mod source;

@@ -7,7 +7,32 @@ use clap::Parser;
 use guifan::cli::{Cli, Command, PackCommand};
 use guifan::commands::{self, Outcome};
 
+/// The stack of the thread that runs the command: the CEL parser recurses deeply per level of
+/// nesting (≈150 KiB a parenthesis in a debug build), and an expression within the loader's
+/// limits must not overflow the 8 MiB of the main thread. Only the pages used are committed.
+const COMMAND_STACK_BYTES: usize = 256 << 20;
+/// The stack of the worker threads, which evaluate rules (recursive over the expression).
+const WORKER_STACK_BYTES: usize = 64 << 20;
+
 fn main() -> ExitCode {
+    // the default pool's threads would have 2 MiB; a failure here (a pool already built) only
+    // leaves the default
+    let _ = rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK_BYTES)
+        .build_global();
+    let command = std::thread::Builder::new()
+        .name("guifan".to_string())
+        .stack_size(COMMAND_STACK_BYTES)
+        .spawn(run);
+    match command.map(|handle| handle.join()) {
+        Ok(Ok(code)) => code,
+        // a panic was already reported by the panic hook; a thread that could not start is a
+        // failure of the run
+        _ => ExitCode::from(2),
+    }
+}
+
+fn run() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
@@ -30,7 +55,10 @@ fn main() -> ExitCode {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
         Err(error) => {
-            eprintln!("{:?}", miette::Report::new(error));
+            // a closed or full standard error must not turn a failure into a panic
+            use std::io::Write;
+            let text = format!("{:?}\n", miette::Report::new(error));
+            let _ = std::io::stderr().lock().write_all(text.as_bytes());
             ExitCode::from(2)
         }
     }

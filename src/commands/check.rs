@@ -18,7 +18,7 @@ use super::{print_stdout, Outcome};
 use crate::cli::{CheckArgs, ColorArg, FailOn, Format};
 use crate::dossier::load_dossiers;
 use crate::engine::functions::parse_date;
-use crate::engine::{check_dossier, CheckOptions, DossierOutcome, Lang};
+use crate::engine::{check_dossier, CheckOptions, DossierOutcome, Lang, Limits, NotShown};
 use crate::error::GuifanError;
 use crate::finding::{sort_findings, DossierSummary, Finding, Severity};
 use crate::pack::{embedded_national_pack, load_pack, load_pack_from_path, Pack, Stage};
@@ -57,9 +57,18 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         as_of,
         today: chrono::Local::now().date_naive(),
         lang,
+        limits: Limits {
+            max_cost: arguments.max_cost,
+            max_dossier_cost: arguments.max_dossier_cost,
+            max_findings: arguments.max_findings,
+        },
     };
-    let checked = check_inputs_within(&pack, &inputs, &options, arguments.max_input_bytes)?;
-    let summary = Summary::new(checked.sources.len(), &checked.documents, &checked.findings);
+    let mut checked = check_inputs_within(&pack, &inputs, &options, arguments.max_input_bytes)?;
+    checked
+        .not_shown
+        .cap(&mut checked.findings, arguments.max_run_findings);
+    let summary = Summary::new(checked.sources.len(), &checked.documents, &checked.findings)
+        .with_not_shown(checked.not_shown);
     let threshold = match arguments.fail_on {
         FailOn::Error => Some(Severity::Error),
         FailOn::Warning => Some(Severity::Warning),
@@ -68,8 +77,8 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
     };
     let text = match arguments.format {
         Format::Json => report::json::render(&checked.findings, &checked.documents, &pack, summary),
-        Format::Sarif => report::sarif::render(&checked.findings, &pack, lang),
-        Format::Github => report::github::render(&checked.findings),
+        Format::Sarif => report::sarif::render(&checked.findings, &pack, lang, summary.not_shown),
+        Format::Github => report::github::render(&checked.findings, summary.not_shown),
         Format::Junit => {
             let dossiers: Vec<report::junit::DossierRef<'_>> = checked
                 .documents
@@ -79,7 +88,7 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
                     document: dossier.document,
                 })
                 .collect();
-            report::junit::render(&checked.findings, &dossiers, threshold)
+            report::junit::render(&checked.findings, &dossiers, threshold, summary.not_shown)
         }
         Format::Human => {
             let color = match arguments.color {
@@ -111,10 +120,14 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         None => print_stdout(&text)?,
     }
     let failing = threshold.is_some_and(|threshold| {
+        let not_shown = checked.not_shown;
         checked
             .findings
             .iter()
             .any(|finding| finding.severity >= threshold && finding.counts())
+            || not_shown.errors > 0
+            || (threshold <= Severity::Warning && not_shown.warnings > 0)
+            || (threshold <= Severity::Info && not_shown.infos > 0)
     });
     Ok(if failing {
         Outcome::Findings
@@ -138,10 +151,12 @@ pub struct Checked {
     pub dossiers: usize,
     /// Every dossier checked, in input order: its stage and the rule evaluations skipped.
     pub documents: Vec<DossierSummary>,
+    /// Findings past the per-dossier cap, counted but not kept.
+    pub not_shown: NotShown,
 }
 
-/// A file read and checked: its source, its dossiers and its findings.
-type CheckedFile = (Arc<SourceFile>, Vec<DossierSummary>, Vec<Finding>);
+/// A file read and checked: its source, its dossiers, its findings and those not kept.
+type CheckedFile = (Arc<SourceFile>, Vec<DossierSummary>, Vec<Finding>, NotShown);
 
 /// Reads, parses and checks every input within the default input size limit.
 pub fn check_inputs(
@@ -176,6 +191,7 @@ pub fn check_inputs_within(
                 .collect();
             let mut documents = Vec::with_capacity(outcomes.len());
             let mut findings = Vec::new();
+            let mut not_shown = NotShown::default();
             for (document, outcome) in outcomes {
                 documents.push(DossierSummary {
                     file: file.name.clone(),
@@ -183,9 +199,10 @@ pub fn check_inputs_within(
                     stage: outcome.stage.map(Stage::as_str),
                     skipped: outcome.skipped,
                 });
+                not_shown.merge(outcome.not_shown);
                 findings.extend(outcome.findings);
             }
-            Ok((file, documents, findings))
+            Ok((file, documents, findings, not_shown))
         })
         .collect();
     let mut errors = Vec::new();
@@ -206,14 +223,16 @@ pub fn check_inputs_within(
             }
         });
     }
-    let dossiers: usize = files.iter().map(|(_, documents, _)| documents.len()).sum();
+    let dossiers: usize = files.iter().map(|(_, documents, ..)| documents.len()).sum();
     let mut sources = BTreeMap::new();
     let mut documents = Vec::new();
     let mut findings = Vec::new();
-    for (file, file_documents, file_findings) in files {
+    let mut not_shown = NotShown::default();
+    for (file, file_documents, file_findings, file_not_shown) in files {
         documents.extend(file_documents);
         sources.insert(file.name.clone(), file);
         findings.extend(file_findings);
+        not_shown.merge(file_not_shown);
     }
     sort_findings(&mut findings);
     Ok(Checked {
@@ -221,5 +240,6 @@ pub fn check_inputs_within(
         sources,
         dossiers,
         documents,
+        not_shown,
     })
 }

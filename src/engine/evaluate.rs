@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::BuildHasherDefault;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use cel::common::types::CelBool;
@@ -11,6 +12,7 @@ use cel::context::VariableResolver;
 use cel::{Context, ExecutionError, Value};
 use rayon::prelude::*;
 
+use super::budget::{metered, Spent};
 use super::functions::{date_to_timestamp, environment, parse_date};
 use super::values::{root_value, settle, to_cel_value, to_value, BoxedVal};
 use super::{finding_at, CheckOptions, FindingText, Lang, Skip};
@@ -92,6 +94,8 @@ enum Outcome {
     Fails,
     NotBoolean(String),
     Error(ExecutionError),
+    /// The evaluation ran out of its budget (see `budget`).
+    Exhausted,
 }
 
 /// A context for one evaluation: a scope of `root`, which holds the environment, so that an
@@ -179,6 +183,8 @@ impl Malformed {
     }
 }
 
+/// Evaluates the pack's variables and rules; returns how many findings were dropped past
+/// [`super::Limits::max_findings`].
 pub fn evaluate(
     pack: &Pack,
     dossier: &Dossier,
@@ -187,7 +193,7 @@ pub fn evaluate(
     malformed: Vec<String>,
     findings: &mut Vec<Finding>,
     skipped: &mut Vec<Skip>,
-) {
+) -> super::NotShown {
     let as_of_date = options
         .as_of
         .or_else(|| {
@@ -201,7 +207,7 @@ pub fn evaluate(
         .unwrap_or(options.today);
     let as_of: Box<dyn Val> = match Value::Timestamp(date_to_timestamp(as_of_date)).try_into() {
         Ok(value) => value,
-        Err(_) => return,
+        Err(_) => return super::NotShown::default(),
     };
     let doc = root_value(&dossier.root);
     let sections: Vec<(&str, &dyn Val)> = doc.sections().collect();
@@ -254,6 +260,7 @@ pub fn evaluate(
             variable_context.add_variable_as_val(*name, value.clone_as_boxed());
         }
     }
+    let budget = DossierBudget::new(options);
     let mut variables: Vec<(String, BoxedVal<'_>)> = Vec::with_capacity(pack.variables.len());
     let mut failed_variables: BTreeSet<&str> = BTreeSet::new();
     for variable in &pack.variables {
@@ -266,26 +273,35 @@ pub fn evaluate(
             failed_variables.insert(&variable.name);
             continue;
         }
-        let converted =
+        let (converted, spent) = budget.run(|| {
             Value::resolve_val(variable.expression.program.expression(), &variable_context)
-                .and_then(|value| settle(&*value));
+                .and_then(|value| settle(&*value))
+        });
+        let converted = match converted {
+            _ if spent.exhausted => Err(Failure::Budget),
+            Ok(value) => match oversized(&*value) {
+                Some(size) => Err(Failure::TooLarge(size)),
+                None => Ok(value),
+            },
+            Err(error) => Err(Failure::Error(error)),
+        };
         match converted {
             Ok(value) => {
                 variable_context.add_variable_as_val(&variable.name, value.clone_as_boxed());
                 variables.push((variable.name.clone(), value));
             }
-            Err(error) => {
+            Err(failure) => {
                 failed_variables.insert(&variable.name);
+                let reason = match failure {
+                    Failure::Error(error) => explain_error(&error, options.lang),
+                    Failure::Budget => budget.exhausted_reason(options.lang),
+                    Failure::TooLarge(size) => too_large(size, options.lang),
+                };
                 let message = match options.lang {
-                    Lang::Zh => format!(
-                        "规则包变量 `{}` 无法求值：{}",
-                        variable.name,
-                        explain_error(&error, options.lang)
-                    ),
+                    Lang::Zh => format!("规则包变量 `{}` 无法求值：{reason}", variable.name),
                     Lang::En => format!(
-                        "the pack variable `{}` could not be evaluated: {}",
-                        variable.name,
-                        explain_error(&error, options.lang)
+                        "the pack variable `{}` could not be evaluated: {reason}",
+                        variable.name
                     ),
                 };
                 findings.push(finding_at(
@@ -317,6 +333,8 @@ pub fn evaluate(
         dossier,
         options,
         names: &names(&variables, &sections, &doc, as_of.as_ref()),
+        budget: &budget,
+        not_shown: std::sync::Mutex::new(super::NotShown::default()),
     };
     // the rules due: in force on the date, due at the dossier's stage (an act of the center
     // still to come is not the department's error), and not reading a failed variable
@@ -355,6 +373,102 @@ pub fn evaluate(
     findings.extend(rule_findings);
     skipped.extend(format_skipped);
     skipped.extend(rule_skipped);
+    context
+        .not_shown
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Why a pack variable has no value.
+enum Failure {
+    Error(ExecutionError),
+    Budget,
+    /// A string of that many bytes or a list of that many elements.
+    TooLarge(usize),
+}
+
+/// The longest string (in bytes) and the longest list a pack variable may hold: a variable
+/// that doubles another (`a + a`) would otherwise double its way to an aborted allocation.
+pub const MAX_STRING_BYTES: usize = 16 << 20;
+pub const MAX_LIST_ELEMENTS: usize = 2_000_000;
+
+/// The size of a value past the limits, if it is.
+fn oversized(value: &dyn Val) -> Option<usize> {
+    if let Some(text) = value.downcast_ref::<cel::common::types::CelString>() {
+        let length = text.inner().len();
+        return (length > MAX_STRING_BYTES).then_some(length);
+    }
+    if let Some(list) = value.downcast_ref::<cel::common::types::CelList>() {
+        let length = list.inner().len();
+        return (length > MAX_LIST_ELEMENTS).then_some(length);
+    }
+    None
+}
+
+fn too_large(size: usize, lang: Lang) -> String {
+    match lang {
+        Lang::Zh => format!(
+            "结果过大（{size}，上限为 {MAX_STRING_BYTES} 字节的字符串或 {MAX_LIST_ELEMENTS} 个元素的列表）"
+        ),
+        Lang::En => format!(
+            "the result is too large ({size}; at most a string of {MAX_STRING_BYTES} bytes or a list of {MAX_LIST_ELEMENTS} elements)"
+        ),
+    }
+}
+
+/// The steps left to a dossier's evaluations, shared by the threads that run its rules.
+struct DossierBudget {
+    remaining: AtomicU64,
+    limits: super::Limits,
+}
+
+impl DossierBudget {
+    fn new(options: &CheckOptions) -> Self {
+        DossierBudget {
+            remaining: AtomicU64::new(options.limits.max_dossier_cost),
+            limits: options.limits,
+        }
+    }
+
+    /// Runs one evaluation with the steps it may take, and takes what it spent from the
+    /// dossier's.
+    fn run<R>(&self, evaluation: impl FnOnce() -> R) -> (R, Spent) {
+        let available = self
+            .remaining
+            .load(Ordering::Relaxed)
+            .min(self.limits.max_cost);
+        let (result, spent) = metered(available, evaluation);
+        let _ = self
+            .remaining
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                Some(left.saturating_sub(spent.steps))
+            });
+        (result, spent)
+    }
+
+    /// What a rule-error says of an exhausted budget: the evaluation's, or the dossier's when
+    /// that is what ran out.
+    fn exhausted_reason(&self, lang: Lang) -> String {
+        let dossier_out = self.remaining.load(Ordering::Relaxed) < self.limits.max_cost;
+        match (lang, dossier_out) {
+            (Lang::Zh, false) => format!(
+                "求值预算已用尽（budget exhausted）：一次求值超过 {} 步（见 --max-cost）",
+                self.limits.max_cost
+            ),
+            (Lang::Zh, true) => format!(
+                "求值预算已用尽（budget exhausted）：这份申报材料的求值超过 {} 步（见 --max-dossier-cost）",
+                self.limits.max_dossier_cost
+            ),
+            (Lang::En, false) => format!(
+                "budget exhausted: one evaluation took more than {} steps (see --max-cost)",
+                self.limits.max_cost
+            ),
+            (Lang::En, true) => format!(
+                "budget exhausted: the dossier's evaluations took more than {} steps (see --max-dossier-cost)",
+                self.limits.max_dossier_cost
+            ),
+        }
+    }
 }
 
 fn rule_reads(rule: &Rule) -> impl Iterator<Item = &str> {
@@ -386,6 +500,9 @@ struct RuleContext<'a, 'v> {
     dossier: &'a Dossier,
     options: &'a CheckOptions,
     names: &'a Names<'a, 'v>,
+    budget: &'a DossierBudget,
+    /// Findings dropped past the cap of a dossier (see `run_rule`).
+    not_shown: std::sync::Mutex<super::NotShown>,
 }
 
 impl<'a, 'v> RuleContext<'a, 'v> {
@@ -482,11 +599,21 @@ impl<'a, 'v> RuleContext<'a, 'v> {
             }
             findings
         };
+        // a rule keeps at most the dossier's cap of findings, the first in document order (the
+        // chunks keep their order): a million failing elements do not make a million findings
+        let cap = self.options.limits.max_findings;
         let run_batch = |batch: &[Element<'a>], findings: &mut Vec<Finding>| {
             if batch.len() <= CHUNK {
                 findings.extend(run_chunk(batch));
             } else {
                 findings.par_extend(batch.par_chunks(CHUNK).flat_map_iter(run_chunk));
+            }
+            if findings.len() > cap {
+                let mut dropped = super::NotShown::default();
+                dropped.cap(findings, cap);
+                if let Ok(mut not_shown) = self.not_shown.lock() {
+                    not_shown.merge(dropped);
+                }
             }
         };
         let mut findings = Vec::new();
@@ -526,7 +653,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                 .map(|(_, _, _, path)| path.clone())
                 .unwrap_or_default();
             if let Some(guard) = &rule.guard {
-                match evaluate_bool(guard, &scope, root) {
+                match self.evaluate_bool(guard, &scope, root) {
                     Outcome::Holds => {}
                     Outcome::Fails => return,
                     Outcome::NotBoolean(kind) => {
@@ -545,9 +672,17 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                         ));
                         return;
                     }
+                    Outcome::Exhausted => {
+                        findings.push(self.rule_error(
+                            rule,
+                            &element_path,
+                            self.budget.exhausted_reason(self.options.lang),
+                        ));
+                        return;
+                    }
                 }
             }
-            match evaluate_bool(&rule.assertion, &scope, root) {
+            match self.evaluate_bool(&rule.assertion, &scope, root) {
                 Outcome::Holds => {}
                 Outcome::Fails => findings.push(self.violation(rule, &scope, &element_path, root)),
                 Outcome::NotBoolean(kind) => findings.push(self.rule_error(
@@ -560,7 +695,28 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                     &element_path,
                     explain_error(&error, self.options.lang),
                 )),
+                Outcome::Exhausted => findings.push(self.rule_error(
+                    rule,
+                    &element_path,
+                    self.budget.exhausted_reason(self.options.lang),
+                )),
             }
+        }
+    }
+
+    /// A guard or an assertion within the budget: an evaluation that ran out of steps has no
+    /// result (its iterations were cut short), whatever it returned.
+    fn evaluate_bool(
+        &self,
+        expression: &Expression,
+        scope: &Scope<'_, '_>,
+        root: &Context<'static, 'static>,
+    ) -> Outcome {
+        let (outcome, spent) = self.budget.run(|| evaluate_bool(expression, scope, root));
+        if spent.exhausted {
+            Outcome::Exhausted
+        } else {
+            outcome
         }
     }
 
@@ -674,7 +830,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
             Lang::Zh => &rule.message.zh,
             Lang::En => &rule.message.en,
         };
-        let message = render(template, scope, root);
+        let message = render(template, scope, root, self.budget, lang);
         let clause = match &rule.cite {
             Some(cite) => match evaluate_value(cite, scope, root) {
                 Ok(Value::String(number)) if rule.clauses.iter().any(|c| **c == *number) => {
@@ -781,15 +937,38 @@ fn explain_error(error: &ExecutionError, lang: Lang) -> String {
 }
 
 /// A message with its `{…}` parts evaluated. A part that cannot be evaluated shows as `?`.
-fn render(template: &Template, scope: &Scope<'_, '_>, root: &Context<'static, 'static>) -> String {
+/// A value quoted in a message is cut to this many characters, with its length.
+const QUOTED_CHARS: usize = crate::sanitize::MAX_VALUE_CHARS;
+
+fn render(
+    template: &Template,
+    scope: &Scope<'_, '_>,
+    root: &Context<'static, 'static>,
+    budget: &DossierBudget,
+    lang: Lang,
+) -> String {
     let mut text = String::new();
     for part in &template.parts {
         match part {
             TemplatePart::Literal(literal) => text.push_str(literal),
-            TemplatePart::Expression(expression) => match evaluate_value(expression, scope, root) {
-                Ok(value) => display(&value, &mut text),
-                Err(_) => text.push('?'),
-            },
+            TemplatePart::Expression(expression) => {
+                match budget.run(|| evaluate_value(expression, scope, root)) {
+                    (Ok(value), spent) if !spent.exhausted => {
+                        let mut shown = String::new();
+                        display(&value, &mut shown);
+                        let note_lang = match lang {
+                            Lang::Zh => crate::sanitize::NoteLang::Zh,
+                            Lang::En => crate::sanitize::NoteLang::En,
+                        };
+                        text.push_str(&crate::sanitize::truncate_value(
+                            &shown,
+                            QUOTED_CHARS,
+                            note_lang,
+                        ));
+                    }
+                    _ => text.push('?'),
+                }
+            }
         }
     }
     text

@@ -217,15 +217,37 @@ pub fn date_to_timestamp(date: NaiveDate) -> chrono::DateTime<chrono::FixedOffse
 static REGEX_CACHE: LazyLock<RwLock<HashMap<String, Arc<regex::Regex>>>> =
     LazyLock::new(Default::default);
 
-/// Compiles a pattern once and keeps it for every later call in the process.
+/// Patterns kept by the process-wide cache and by each thread's. A pack has a few dozen
+/// patterns; patterns made from dossier values (`x.matches(item.name)`) are each new, and an
+/// unbounded cache grew to gigabytes. A full cache is emptied and refilled by the patterns in
+/// use: simpler than an LRU, and as good for a working set far below the cap.
+pub const REGEX_CACHE_CAPACITY: usize = 1024;
+/// The largest compiled program a pattern may have (the `regex` crate's default is 10 MiB
+/// per pattern; a cache of them would hold gigabytes).
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+
+/// The patterns in the process-wide cache now (never more than [`REGEX_CACHE_CAPACITY`]).
+pub fn regex_cache_len() -> usize {
+    REGEX_CACHE.read().map(|cache| cache.len()).unwrap_or(0)
+}
+
+/// Compiles a pattern once and keeps it for later calls in the process (see
+/// [`REGEX_CACHE_CAPACITY`]).
 pub fn cached_regex(pattern: &str) -> Result<Arc<regex::Regex>, regex::Error> {
     if let Ok(cache) = REGEX_CACHE.read() {
         if let Some(compiled) = cache.get(pattern) {
             return Ok(Arc::clone(compiled));
         }
     }
-    let compiled = Arc::new(regex::Regex::new(pattern)?);
+    let compiled = Arc::new(
+        regex::RegexBuilder::new(pattern)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()?,
+    );
     if let Ok(mut cache) = REGEX_CACHE.write() {
+        if cache.len() >= REGEX_CACHE_CAPACITY {
+            cache.clear();
+        }
         cache.insert(pattern.to_string(), Arc::clone(&compiled));
     }
     Ok(compiled)
@@ -248,7 +270,11 @@ fn regex_is_match(pattern: &str, text: &str) -> Result<bool, regex::Error> {
         }
         let compiled = regex::Regex::clone(&*cached_regex(pattern)?);
         let result = compiled.is_match(text);
-        local.borrow_mut().insert(pattern.to_string(), compiled);
+        let mut local = local.borrow_mut();
+        if local.len() >= REGEX_CACHE_CAPACITY {
+            local.clear();
+        }
+        local.insert(pattern.to_string(), compiled);
         Ok(result)
     })
 }

@@ -8,6 +8,7 @@
 //! schema or a format rule) never silences the dossier: only the evaluations that read it are
 //! skipped, and each skip is returned.
 
+pub mod budget;
 mod evaluate;
 pub mod functions;
 mod structure;
@@ -47,6 +48,7 @@ pub struct CheckOptions {
     pub as_of: Option<NaiveDate>,
     pub today: NaiveDate,
     pub lang: Lang,
+    pub limits: Limits,
 }
 
 /// What checking one dossier gave.
@@ -58,6 +60,8 @@ pub struct DossierOutcome {
     pub stage: Option<Stage>,
     /// Rule evaluations not done because a field they read failed its format.
     pub skipped: Vec<Skip>,
+    /// Findings past [`Limits::max_findings`], counted but not kept.
+    pub not_shown: NotShown,
 }
 
 pub use crate::finding::Skip;
@@ -70,7 +74,82 @@ pub fn dossier_stage(root: &crate::document::Node) -> Option<Stage> {
         .and_then(Stage::parse)
 }
 
-/// Checks one dossier.
+/// The bounds of checking one dossier (docs/SECURITY.md): a hostile dossier or pack ends in a
+/// `rule-error` or a capped report, never in a hang or an exhausted memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Steps one evaluation may take (see `budget`).
+    pub max_cost: u64,
+    /// Steps all the evaluations of one dossier may take together.
+    pub max_dossier_cost: u64,
+    /// Findings kept per dossier; the rest are counted as not shown.
+    pub max_findings: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_cost: budget::DEFAULT_MAX_COST,
+            max_dossier_cost: budget::DEFAULT_MAX_DOSSIER_COST,
+            max_findings: DEFAULT_MAX_FINDINGS,
+        }
+    }
+}
+
+/// Findings kept per dossier by default: every finding of a 100,000-item dossier with a few
+/// problems per item, not the million of a million broken items.
+pub const DEFAULT_MAX_FINDINGS: usize = 10_000;
+
+/// The findings of one dossier, sorted and capped at [`Limits::max_findings`], and how many
+/// more there were.
+#[derive(Debug, Default)]
+pub struct DossierFindings {
+    pub findings: Vec<Finding>,
+    pub not_shown: NotShown,
+}
+
+/// Findings dropped past a cap, by severity: the summary still counts them and the exit code
+/// still sees an error among them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct NotShown {
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+}
+
+impl NotShown {
+    pub fn add(&mut self, findings: &[Finding]) {
+        for finding in findings {
+            match finding.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Info => self.infos += 1,
+            }
+        }
+    }
+
+    pub fn merge(&mut self, other: NotShown) {
+        self.errors += other.errors;
+        self.warnings += other.warnings;
+        self.infos += other.infos;
+    }
+
+    pub fn total(self) -> usize {
+        self.errors + self.warnings + self.infos
+    }
+
+    /// Drops the findings past `cap`, counting them.
+    pub fn cap(&mut self, findings: &mut Vec<Finding>, cap: usize) {
+        if findings.len() > cap {
+            self.add(&findings[cap..]);
+            findings.truncate(cap);
+        }
+    }
+}
+
+/// Checks one dossier. The findings come back sorted in report order and capped at
+/// [`Limits::max_findings`] (a rule keeps at most that many while it runs, so that memory stays
+/// bounded however many elements fail); the rest are counted in `not_shown`.
 pub fn check_dossier(pack: &Pack, mut dossier: Dossier, options: &CheckOptions) -> DossierOutcome {
     let mut findings = Vec::new();
     for clash in resolve_aliases(&mut dossier.root, &pack.aliases) {
@@ -96,7 +175,7 @@ pub fn check_dossier(pack: &Pack, mut dossier: Dossier, options: &CheckOptions) 
     let malformed = structure::validate(pack, &mut dossier, options.lang, &mut findings);
     let stage = dossier_stage(&dossier.root);
     let mut skipped = Vec::new();
-    evaluate::evaluate(
+    let mut not_shown = evaluate::evaluate(
         pack,
         &dossier,
         options,
@@ -107,10 +186,13 @@ pub fn check_dossier(pack: &Pack, mut dossier: Dossier, options: &CheckOptions) 
     );
     waivers::apply(pack, &dossier, options.lang, &mut findings);
     skipped.sort();
+    crate::finding::sort_findings(&mut findings);
+    not_shown.cap(&mut findings, options.limits.max_findings);
     DossierOutcome {
         findings,
         stage,
         skipped,
+        not_shown,
     }
 }
 

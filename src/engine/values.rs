@@ -23,6 +23,7 @@ use cel::common::value::{Builtin, BuiltinRef, CowVal, Val};
 use cel::objects::{Key, Map};
 use cel::{ExecutionError, Value};
 
+use super::budget::{Elements, MeteredIterator, MeteredList};
 use crate::document::{Node, NodeKind};
 
 /// A CEL value that may borrow the tree.
@@ -36,9 +37,10 @@ pub fn to_value(node: &Node) -> BoxedVal<'_> {
         NodeKind::Int(value) => Box::new(CelInt::from(*value)),
         NodeKind::Float(value) => Box::new(CelDouble::from(*value)),
         NodeKind::Str(text) => Box::new(CelString::from(&**text)),
-        NodeKind::Seq(items) => Box::new(CelList::from(
+        // metered: a comprehension over the dossier counts against the evaluation's budget
+        NodeKind::Seq(items) => Box::new(MeteredList::new(CelList::from(
             items.iter().map(to_value).collect::<Vec<_>>(),
-        )),
+        ))),
         NodeKind::Map(_) => Box::new(NodeMap::new(node)),
     }
 }
@@ -274,7 +276,7 @@ impl<'v> Iterable for NodeMap<'v> {
                 .map(|entry| CelString::from(&*entry.key))
                 .collect()
         });
-        Box::new(Keys(keys.iter()))
+        Box::new(MeteredIterator(Keys(keys.iter())))
     }
 }
 
@@ -410,7 +412,7 @@ impl<'v> IndexedList<'v> {
     /// The list, indexed when it is a long list of strings.
     fn boxed(list: CelList<'v>) -> BoxedVal<'v> {
         if list.inner().len() < Self::MIN_LENGTH {
-            return Box::new(list);
+            return Box::new(MeteredList::new(list));
         }
         let index: Option<Vec<(u64, u32)>> = list
             .inner()
@@ -429,7 +431,7 @@ impl<'v> IndexedList<'v> {
                     index: Arc::from(index),
                 })
             }
-            None => Box::new(list),
+            None => Box::new(MeteredList::new(list)),
         }
     }
 }
@@ -476,11 +478,12 @@ impl<'v> Val for IndexedList<'v> {
         Box::new(self.list).into_indexer()
     }
 
+    /// Metered, as the dossier's lists (see `budget`).
     fn as_iterable<'b, 'w>(&'b self) -> Option<&'b (dyn Iterable + 'w)>
     where
         Self: 'w,
     {
-        self.list.as_iterable()
+        Some(self)
     }
 
     fn as_sizer(&self) -> Option<&dyn Sizer> {
@@ -517,6 +520,15 @@ impl<'v> Val for IndexedList<'v> {
         Self: 'w,
     {
         Box::new(self.list).into_builtin()
+    }
+}
+
+impl Iterable for IndexedList<'_> {
+    fn iter<'b, 'w>(&'b self) -> Box<dyn traits::Iterator<'b, 'w> + 'b>
+    where
+        Self: 'w,
+    {
+        Box::new(MeteredIterator(Elements(self.list.inner().iter())))
     }
 }
 

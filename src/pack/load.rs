@@ -395,7 +395,7 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
                 .iter()
                 .position(|known| *known == name)
                 .unwrap_or(order.len());
-            (file_rank, name, problem.span.offset())
+            (file_rank, name, problem.offset)
         });
         return Err(GuifanError::Pack {
             pack: files.display().to_string(),
@@ -1309,6 +1309,13 @@ impl Loader {
         expression_text: &str,
         known: &BTreeSet<String>,
     ) -> Option<Expression> {
+        // a text too deep for the parser's stack is refused before it is parsed
+        if let Err(error) = super::expression_limits::check_shape(expression_text) {
+            let span = located.span(error.offset, 1);
+            self.problems
+                .add(located.file, span, error.message, "too deep here");
+            return None;
+        }
         // the same text is often written in many rules (`has(item.task_type)` …): compile it
         // once and share the program
         let cached = self.programs.get(expression_text).cloned();
@@ -1331,12 +1338,20 @@ impl Loader {
                         .msg
                         .strip_prefix("Syntax error: ")
                         .unwrap_or(&error.msg);
+                    let depth_error = super::expression_limits::is_depth_error(message);
                     self.problems.add(
                         located.file,
                         span,
-                        format!("CEL syntax error: {message}"),
+                        format!(
+                            "CEL syntax error: {}",
+                            super::expression_limits::parse_error_message(message)
+                        ),
                         "here",
                     );
+                    // what the parser says after its depth error is about its own state
+                    if depth_error {
+                        break;
+                    }
                 }
                 return None;
             }

@@ -3,6 +3,7 @@
 
 mod de;
 mod embedded;
+pub mod expression_limits;
 mod load;
 mod resolve;
 mod spec;

@@ -2,10 +2,13 @@
 //! findings appear as annotations on the changed lines of a pull request.
 
 use crate::finding::{Finding, Severity};
+use crate::sanitize::escape;
 
-/// Escapes a message (GitHub's rules: `%`, CR and LF).
+/// Escapes a message (GitHub's rules: `%`, CR and LF), after the sanitiser: a control or bidi
+/// character of a dossier value never reaches the job log raw.
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    escape(text)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -15,7 +18,8 @@ fn escape_property(text: &str) -> String {
     escape_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn render(findings: &[Finding]) -> String {
+/// The annotations, and a last notice when findings were not shown (past a cap).
+pub fn render(findings: &[Finding], not_shown: usize) -> String {
     let mut out = String::new();
     for finding in findings {
         // a waived finding is shown as a notice: it does not fail the job
@@ -44,6 +48,11 @@ pub fn render(findings: &[Finding]) -> String {
             finding.end.column,
             escape_property(&title),
             escape_data(&finding.message),
+        ));
+    }
+    if not_shown > 0 {
+        out.push_str(&format!(
+            "::notice title=guifan::{not_shown} more findings not shown (see --max-findings, --max-run-findings)\n"
         ));
     }
     out

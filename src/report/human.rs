@@ -12,6 +12,8 @@ use super::Summary;
 use crate::engine::Lang;
 use crate::finding::{DossierSummary, Finding, Severity, RULE_ERROR};
 use crate::pack::Pack;
+use crate::sanitize::escape;
+use crate::snippet::SourceWindow;
 use crate::source::SourceFile;
 
 #[derive(Clone, Copy, Debug)]
@@ -26,7 +28,8 @@ struct FindingDiagnostic {
     message: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: Arc<SourceFile>,
+    /// The lines around the finding, cut and sanitised: miette draws only what it can.
+    source: SourceWindow,
     label: LabeledSpan,
 }
 
@@ -128,7 +131,7 @@ fn diagnostic_for(
         });
     }
     if let Some(help) = &finding.help {
-        help_lines.push(help.clone());
+        help_lines.push(escape(help).into_owned());
     }
     if let Some(reference) = &finding.reference {
         let title = pack
@@ -151,10 +154,13 @@ fn diagnostic_for(
             .clause(number)
             .map(|clause| clause.text.clone())
             .unwrap_or_default();
-        help_lines.push(match lang {
-            Lang::Zh => format!("条款 {number}：{text}"),
-            Lang::En => format!("clause {number}: {text}"),
-        });
+        help_lines.push(
+            escape(&match lang {
+                Lang::Zh => format!("条款 {number}：{text}"),
+                Lang::En => format!("clause {number}: {text}"),
+            })
+            .into_owned(),
+        );
     }
     let severity = match finding.severity {
         Severity::Error => miette::Severity::Error,
@@ -166,13 +172,17 @@ fn diagnostic_for(
         (Some(_), Lang::En) => format!("[waived] {}", finding.message),
         (None, _) => finding.message.clone(),
     };
+    let window = SourceWindow::around(source, finding.span);
     FindingDiagnostic {
-        code,
-        message,
+        code: escape(&code).into_owned(),
+        message: escape(&message).into_owned(),
         severity,
         help: (!help_lines.is_empty()).then(|| help_lines.join("\n")),
-        source: Arc::clone(source),
-        label: LabeledSpan::new_primary_with_span(Some(finding.label.clone()), finding.span),
+        label: LabeledSpan::new_primary_with_span(
+            Some(escape(&finding.label).into_owned()),
+            window.label(),
+        ),
+        source: window,
     }
 }
 
@@ -202,7 +212,7 @@ pub fn skipped_line(dossier: &DossierSummary, lang: Lang) -> Option<String> {
         (false, _) => String::new(),
     };
     let field_list = fields.iter().take(SHOWN).copied().collect::<Vec<_>>();
-    Some(match lang {
+    let line = match lang {
         Lang::Zh => format!(
             "{}（第 {} 份申报材料）：{} 条规则共 {} 处未求值，因为所读字段格式不符：{}{}",
             dossier.file,
@@ -223,7 +233,9 @@ pub fn skipped_line(dossier: &DossierSummary, lang: Lang) -> Option<String> {
             field_list.join(", "),
             more(fields.len()),
         ),
-    })
+    };
+    // file names and pointers come from the user: through the sanitiser as every other text
+    Some(escape(&line).into_owned())
 }
 
 pub fn summary_line(summary: Summary, lang: Lang) -> String {
@@ -244,7 +256,21 @@ pub fn summary_line(summary: Summary, lang: Lang) -> String {
             ),
         });
     }
-    line
+    let counts = line;
+    if summary.not_shown == 0 {
+        return counts;
+    }
+    match lang {
+        Lang::Zh => format!(
+            "{counts}；其中 {} 个发现未显示（见 --max-findings、--max-run-findings）",
+            summary.not_shown
+        ),
+        Lang::En => format!(
+            "{counts}; {} more finding{} not shown (see --max-findings, --max-run-findings)",
+            summary.not_shown,
+            plural(summary.not_shown)
+        ),
+    }
 }
 
 fn counts_line(summary: Summary, lang: Lang) -> String {

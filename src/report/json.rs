@@ -90,6 +90,11 @@ struct SummaryDto {
     infos: usize,
     waived: usize,
     skipped: usize,
+    /// Present only when findings were dropped past a cap: `true`, and how many.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    truncated: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_shown: Option<usize>,
 }
 
 /// Renders findings (already sorted) as the JSON report, pretty-printed, with a final newline.
@@ -146,6 +151,8 @@ pub fn render(
             infos: summary.infos,
             waived: summary.waived,
             skipped: summary.skipped,
+            truncated: (summary.not_shown > 0).then_some(true),
+            not_shown: (summary.not_shown > 0).then_some(summary.not_shown),
         },
         dossiers: dossiers
             .iter()

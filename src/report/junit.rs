@@ -5,6 +5,7 @@
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::finding::{Finding, Severity};
+use crate::sanitize::for_xml;
 
 /// One dossier of a file: its file name and document index.
 pub struct DossierRef<'a> {
@@ -20,7 +21,9 @@ fn line(finding: &Finding) -> String {
     if finding.waived.is_some() {
         clause.push_str(" [waived]");
     }
-    format!(
+    // through the sanitiser: quick-junit drops what follows an ESC as an ANSI sequence, and
+    // U+FFFE would make the XML ill-formed
+    for_xml(&format!(
         "{}:{}:{}: {} {}{}: {}",
         finding.file,
         finding.start.line,
@@ -29,19 +32,28 @@ fn line(finding: &Finding) -> String {
         finding.rule,
         clause,
         finding.message
-    )
+    ))
+    .into_owned()
 }
 
+/// The report; `not_shown` findings past a cap are counted in a property of every suite.
 pub fn render(
     findings: &[Finding],
     dossiers: &[DossierRef<'_>],
     threshold: Option<Severity>,
+    not_shown: usize,
 ) -> String {
     let mut report = Report::new("guifan");
     let mut files: Vec<&str> = dossiers.iter().map(|dossier| dossier.file).collect();
     files.dedup();
     for file in files {
-        let mut suite = TestSuite::new(file);
+        let mut suite = TestSuite::new(for_xml(file).as_ref());
+        if not_shown > 0 {
+            suite.add_property(quick_junit::Property::new(
+                "guifan.not_shown",
+                not_shown.to_string(),
+            ));
+        }
         for dossier in dossiers.iter().filter(|dossier| dossier.file == file) {
             let own: Vec<&Finding> = findings
                 .iter()
@@ -63,11 +75,14 @@ pub fn render(
                     .iter()
                     .map(|finding| finding.rule.as_str())
                     .collect();
-                status.set_message(format!(
-                    "{} finding(s): {}",
-                    failing.len(),
-                    rules.join(", ")
-                ));
+                status.set_message(
+                    for_xml(&format!(
+                        "{} finding(s): {}",
+                        failing.len(),
+                        rules.join(", ")
+                    ))
+                    .as_ref(),
+                );
                 status.set_type("guifan");
                 status.set_description(
                     failing
@@ -78,8 +93,11 @@ pub fn render(
                 );
                 status
             };
-            let mut case = TestCase::new(format!("{file}#{}", dossier.document), status);
-            case.set_classname(file);
+            let mut case = TestCase::new(
+                for_xml(&format!("{file}#{}", dossier.document)).as_ref(),
+                status,
+            );
+            case.set_classname(for_xml(file).as_ref());
             let below: Vec<String> = own
                 .iter()
                 .filter(|finding| !failing.contains(finding))

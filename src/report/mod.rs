@@ -7,20 +7,26 @@ pub mod human;
 pub mod json;
 pub mod junit;
 
+use crate::engine::NotShown;
 use crate::finding::{DossierSummary, Finding, Severity};
+
+/// Findings reported per run by default (over all dossiers).
+pub const DEFAULT_MAX_RUN_FINDINGS: usize = 100_000;
 
 /// Counts for the summary line and the JSON `summary`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     pub files: usize,
     pub dossiers: usize,
-    /// Errors, warnings and infos count the findings that are not waived.
+    /// Findings by severity, those not shown included and those waived left out.
     pub errors: usize,
     pub warnings: usize,
     pub infos: usize,
     pub waived: usize,
     /// Rule evaluations skipped because a field they read failed its format.
     pub skipped: usize,
+    /// Findings past the caps (`--max-findings`, `--max-run-findings`), counted but not shown.
+    pub not_shown: usize,
 }
 
 impl Summary {
@@ -39,6 +45,18 @@ impl Summary {
             infos: count(Severity::Info),
             waived: findings.iter().filter(|finding| !finding.counts()).count(),
             skipped: dossiers.iter().map(|dossier| dossier.skipped.len()).sum(),
+            not_shown: 0,
+        }
+    }
+
+    /// The summary with the findings dropped past a cap counted in.
+    pub fn with_not_shown(self, not_shown: NotShown) -> Summary {
+        Summary {
+            errors: self.errors + not_shown.errors,
+            warnings: self.warnings + not_shown.warnings,
+            infos: self.infos + not_shown.infos,
+            not_shown: self.not_shown + not_shown.total(),
+            ..self
         }
     }
 }

@@ -93,7 +93,8 @@ fn descriptors(pack: &Pack, lang: Lang) -> Vec<ReportingDescriptor> {
     descriptors
 }
 
-pub fn render(findings: &[Finding], pack: &Pack, lang: Lang) -> String {
+/// The log; `not_shown` findings past a cap are counted in the run's `notShown` property.
+pub fn render(findings: &[Finding], pack: &Pack, lang: Lang, not_shown: usize) -> String {
     let driver = ToolComponent::builder()
         .name("guifan")
         .version(env!("CARGO_PKG_VERSION"))
@@ -167,11 +168,14 @@ pub fn render(findings: &[Finding], pack: &Pack, lang: Lang) -> String {
             result
         })
         .collect();
-    let run = Run::builder()
+    let mut run = Run::builder()
         .tool(Tool::builder().driver(driver).build())
         .results(results)
         .column_kind(serde_json::json!("unicodeCodePoints"))
         .build();
+    if not_shown > 0 {
+        run.properties = Some(properties(&[("notShown", serde_json::json!(not_shown))]));
+    }
     let sarif = Sarif::builder()
         .version(serde_json::json!("2.1.0"))
         .schema(serde_sarif::sarif::SCHEMA_URL)

@@ -28,6 +28,7 @@ pub fn options(lang: Lang) -> CheckOptions {
         as_of: None,
         today: chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("date"),
         lang,
+        limits: Default::default(),
     }
 }
 
