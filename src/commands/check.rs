@@ -213,6 +213,12 @@ fn read_input(input: &Input) -> Result<SourceFile, GuifanError> {
             (display.clone(), bytes)
         }
     };
+    decode_source(name, bytes)
+}
+
+/// An input's bytes as the text guifan checks: at most [`MAX_SOURCE_BYTES`], UTF-8, without a
+/// byte-order mark. Public for the fuzz targets (fuzz/), which feed bytes the way `check` does.
+pub fn decode_source(name: String, bytes: Vec<u8>) -> Result<SourceFile, GuifanError> {
     if bytes.len() > MAX_SOURCE_BYTES {
         return Err(GuifanError::Read {
             path: name,

@@ -55,12 +55,20 @@ pub enum PackFiles {
         directory: &'static Dir<'static>,
         display: String,
     },
+    /// Files held in memory, by their path relative to the pack's root (`rules/items.yaml`):
+    /// packs built by a program, such as the fuzz targets (fuzz/), with no file system.
+    Memory {
+        files: BTreeMap<String, Vec<u8>>,
+        display: String,
+    },
 }
 
 impl PackFiles {
     fn display(&self) -> &str {
         match self {
-            PackFiles::Directory { display, .. } | PackFiles::Embedded { display, .. } => display,
+            PackFiles::Directory { display, .. }
+            | PackFiles::Embedded { display, .. }
+            | PackFiles::Memory { display, .. } => display,
         }
     }
 
@@ -79,6 +87,15 @@ impl PackFiles {
                 .and_then(|file| file.contents_utf8())
                 .ok_or_else(|| "no such file in the embedded pack".to_string())?
                 .to_string(),
+            PackFiles::Memory { files, .. } => {
+                let bytes = files
+                    .get(relative)
+                    .ok_or_else(|| "no such file in the pack".to_string())?;
+                // the same words as `read_to_string` for a file on disk
+                std::str::from_utf8(bytes)
+                    .map_err(|_| "stream did not contain valid UTF-8".to_string())?
+                    .to_string()
+            }
         };
         Ok(Arc::new(SourceFile::new(name, text)))
     }
