@@ -43,6 +43,31 @@ const EXPECTED: &[(&str, &str, Ending)] = &[
             rule: "dossier-structure",
         },
     ),
+    // the interpreter recursed 2,000 levels on a 2 MiB rayon worker and overflowed its stack;
+    // an expression deeper than 100 levels is now a pack error at the expression
+    (
+        "cel_eval",
+        "sum-of-2000-terms.cel",
+        Ending::Refused("the expression nests 2001 levels deep; at most 100 can be evaluated"),
+    ),
+    // a deep expression below the bound still evaluates (30 levels: a debug build needs some
+    // 40 KB of stack a level, a release build 2 KB; the fuzz targets try up to the bound)
+    (
+        "cel_eval",
+        "deep-sum-below-the-bound.cel",
+        Ending::Checked {
+            dossiers: 1,
+            rule: "fuzz-message",
+        },
+    ),
+    // a CEL syntax error at a Chinese character was a one-byte span inside the character
+    (
+        "pack_load",
+        "cel-error-at-a-chinese-character.pack",
+        Ending::Refused(
+            "fuzz-pack/pack.yaml:3:11: CEL syntax error: token recognition error at: '关'",
+        ),
+    ),
 ];
 
 /// The stack `guifan` runs a pack load on (the main thread's).

@@ -94,7 +94,10 @@ impl Builder<'_> {
         let (characters, bytes) = self.cursor.get();
         let text = &self.source.text;
         let offset = if marker.index() >= characters {
-            match text[bytes..].char_indices().nth(marker.index() - characters) {
+            match text[bytes..]
+                .char_indices()
+                .nth(marker.index() - characters)
+            {
                 Some((byte, _)) => bytes + byte,
                 // the end of the text: the cursor stays at a character it knows
                 None => return text.len(),
