@@ -26,7 +26,7 @@ use crate::report::{self, Summary};
 use crate::source::SourceFile;
 
 use super::inputs::read_input;
-pub use super::inputs::{collect_inputs, Input, DEFAULT_MAX_INPUT_BYTES};
+pub use super::inputs::{collect_inputs, decode_source, Input, DEFAULT_MAX_INPUT_BYTES};
 
 pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
     let lang = Lang::from(arguments.lang);

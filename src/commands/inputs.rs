@@ -215,7 +215,7 @@ pub fn read_input(input: &Input, max_bytes: u64) -> Result<SourceFile, GuifanErr
             (display.clone(), read_bounded(file, display, max_bytes)?)
         }
     };
-    decode(name, bytes)
+    decode_source(name, bytes)
 }
 
 fn read_bounded(reader: impl Read, name: &str, max_bytes: u64) -> Result<Vec<u8>, GuifanError> {
@@ -256,8 +256,9 @@ fn human_size(bytes: u64) -> String {
 
 /// UTF-8 with or without a byte-order mark is read; UTF-16 and UTF-32 are refused by name (a
 /// position in them would not be one an editor of the converted file shows); invalid UTF-8 is
-/// refused at its line and column, showing the bytes found.
-fn decode(name: String, bytes: Vec<u8>) -> Result<SourceFile, GuifanError> {
+/// refused at its line and column, showing the bytes found. Public for the fuzz targets
+/// (fuzz/), which feed bytes the way `check` reads them.
+pub fn decode_source(name: String, bytes: Vec<u8>) -> Result<SourceFile, GuifanError> {
     let wide = match bytes.as_slice() {
         [0xFF, 0xFE, 0, 0, ..] => Some(("UTF-32", "little-endian", "FF FE 00 00")),
         [0, 0, 0xFE, 0xFF, ..] => Some(("UTF-32", "big-endian", "00 00 FE FF")),
@@ -328,18 +329,22 @@ mod tests {
 
     #[test]
     fn invalid_utf8_is_located_with_the_bytes_found() {
-        let text = error_text(decode("a.yaml".into(), b"a: 1\nb: x\xC3\x28y\n".to_vec()));
+        let text = error_text(decode_source(
+            "a.yaml".into(),
+            b"a: 1\nb: x\xC3\x28y\n".to_vec(),
+        ));
         assert_eq!(text, "a.yaml:2:5: not UTF-8 text: found the bytes \\xC3");
     }
 
     #[test]
     fn byte_order_marks_decide_the_encoding() {
-        let text = error_text(decode("a.yaml".into(), b"\xFF\xFEa\0".to_vec()));
+        let text = error_text(decode_source("a.yaml".into(), b"\xFF\xFEa\0".to_vec()));
         assert!(
             text.starts_with("a.yaml:1:1: the file is UTF-16 (little-endian)"),
             "{text}"
         );
-        let file = decode("a.yaml".into(), b"\xEF\xBB\xBFa: 1\n".to_vec()).expect("UTF-8 BOM");
+        let file =
+            decode_source("a.yaml".into(), b"\xEF\xBB\xBFa: 1\n".to_vec()).expect("UTF-8 BOM");
         assert_eq!(&*file.text, "a: 1\n");
     }
 

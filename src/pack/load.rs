@@ -59,12 +59,20 @@ pub enum PackFiles {
         directory: &'static Dir<'static>,
         display: String,
     },
+    /// Files held in memory, by their path relative to the pack's root (`rules/items.yaml`):
+    /// packs built by a program, such as the fuzz targets (fuzz/), with no file system.
+    Memory {
+        files: BTreeMap<String, Vec<u8>>,
+        display: String,
+    },
 }
 
 impl PackFiles {
     fn display(&self) -> &str {
         match self {
-            PackFiles::Directory { display, .. } | PackFiles::Embedded { display, .. } => display,
+            PackFiles::Directory { display, .. }
+            | PackFiles::Embedded { display, .. }
+            | PackFiles::Memory { display, .. } => display,
         }
     }
 
@@ -81,6 +89,7 @@ impl PackFiles {
             PackFiles::Embedded { directory, .. } => {
                 resolve::read_from_embedded(directory, relative)?
             }
+            PackFiles::Memory { files, .. } => resolve::read_from_memory(files, relative)?,
         };
         Ok((
             Arc::new(SourceFile::new(name, resolved.text)),
@@ -1356,6 +1365,21 @@ impl Loader {
                 return None;
             }
         };
+        // the interpreter recurses once per level of the tree, on the stack of a rayon worker
+        // (2 MiB): `1 + 1 + …` with 2,000 terms overflowed it (found by fuzzing)
+        let depth = expression_depth(program.expression());
+        if depth > MAX_EXPRESSION_DEPTH {
+            self.problems.add_with_help(
+                located.file,
+                located.span(0, expression_text.len()),
+                format!(
+                    "the expression nests {depth} levels deep; at most {MAX_EXPRESSION_DEPTH} can be evaluated"
+                ),
+                "too deep",
+                "split it into pack variables, or use `in` with a list instead of a long chain of `||` or `+`".to_string(),
+            );
+            return None;
+        }
         let references = program.references();
         let introduced: BTreeSet<&str> = COMPREHENSION_VARIABLES
             .captures_iter(expression_text)
@@ -1476,6 +1500,60 @@ impl Loader {
     }
 }
 
+/// The deepest CEL expression a pack may hold: the interpreter uses about 2 KB of stack a
+/// level in a release build, and an evaluation runs on a 2 MiB rayon worker. The national
+/// pack's deepest expression nests 9 levels.
+pub const MAX_EXPRESSION_DEPTH: usize = 100;
+
+/// How many levels a compiled expression nests (a literal is 1), counted without recursion so
+/// that the count itself cannot overflow the stack.
+fn expression_depth(root: &cel::common::ast::IdedExpr) -> usize {
+    use cel::common::ast::{EntryExpr, Expr};
+    let mut deepest = 0;
+    let mut pending = vec![(root, 1usize)];
+    while let Some((node, depth)) = pending.pop() {
+        deepest = deepest.max(depth);
+        let below = depth + 1;
+        match &node.expr {
+            Expr::Call(call) => {
+                pending.extend(call.target.iter().map(|target| (&**target, below)));
+                pending.extend(call.args.iter().map(|argument| (argument, below)));
+            }
+            Expr::Comprehension(comprehension) => pending.extend(
+                [
+                    &comprehension.iter_range,
+                    &comprehension.accu_init,
+                    &comprehension.loop_cond,
+                    &comprehension.loop_step,
+                    &comprehension.result,
+                ]
+                .map(|part| (part, below)),
+            ),
+            Expr::List(list) => {
+                pending.extend(list.elements.iter().map(|element| (element, below)))
+            }
+            Expr::Select(select) => pending.push((&select.operand, below)),
+            Expr::Map(map) => {
+                for entry in &map.entries {
+                    if let EntryExpr::MapEntry(entry) = &entry.expr {
+                        pending.push((&entry.key, below));
+                        pending.push((&entry.value, below));
+                    }
+                }
+            }
+            Expr::Struct(structure) => {
+                for entry in &structure.entries {
+                    if let EntryExpr::StructField(field) = &entry.expr {
+                        pending.push((&field.value, below));
+                    }
+                }
+            }
+            Expr::Unspecified | Expr::Ident(_) | Expr::Literal(_) => {}
+        }
+    }
+    deepest
+}
+
 /// A text inside a pack value: maps offsets within an expression back to the pack file.
 struct Located<'a> {
     file: &'a Arc<SourceFile>,
@@ -1525,9 +1603,14 @@ fn value_span(
         };
         if offset <= line_end_in_value {
             let start = scalar_span.start() + found + (offset - line_start_in_value);
-            let end = (start + length)
+            let mut end = (start + length)
                 .min(scalar_span.start() + found + line.len())
                 .max(start);
+            // a one-byte span at a multi-byte character (where the CEL parser stopped at `关`)
+            // covers the character: a span must not cut one (found by fuzzing)
+            while !file.text.is_char_boundary(end) {
+                end += 1;
+            }
             return Span::new(start, end);
         }
         search_from = found + line.len();

@@ -151,6 +151,27 @@ pub fn read_from_embedded(directory: &Dir<'static>, written: &str) -> Result<Res
     })
 }
 
+/// A file of a pack held in memory (`PackFiles::Memory`), confined as a file on disk is.
+pub fn read_from_memory(
+    files: &std::collections::BTreeMap<String, Vec<u8>>,
+    written: &str,
+) -> Result<ResolvedFile, String> {
+    let relative = confine_written_path(written)?;
+    let key = relative.to_string_lossy().replace('\\', "/");
+    let bytes = files
+        .get(&key)
+        .ok_or_else(|| "no such file in the pack".to_string())?;
+    if bytes.len() as u64 > MAX_PACK_FILE_BYTES {
+        return Err(too_large());
+    }
+    let text =
+        std::str::from_utf8(bytes).map_err(|_| "stream did not contain valid UTF-8".to_string())?;
+    Ok(ResolvedFile {
+        text: text.strip_prefix('\u{feff}').unwrap_or(text).to_string(),
+        path_on_disk: None,
+    })
+}
+
 fn too_large() -> String {
     format!(
         "larger than {} MiB, the limit of a pack file",
