@@ -16,7 +16,7 @@ use std::sync::{Arc, LazyLock};
 use guifan::commands::check::decode_source;
 use guifan::document::{parse_yaml, Node};
 use guifan::dossier::load_dossiers;
-use guifan::engine::{check_dossier, CheckOptions, Lang};
+use guifan::engine::{check_dossier, CheckOptions, Lang, Limits};
 use guifan::error::{GuifanError, LocatedError};
 use guifan::finding::Finding;
 use guifan::pack::{embedded_national_pack, load_pack, Pack, PackFiles};
@@ -49,6 +49,7 @@ fn options() -> CheckOptions {
         as_of: None,
         today: today(),
         lang: Lang::Zh,
+        limits: Limits::default(),
     }
 }
 
@@ -109,7 +110,7 @@ fn check_on_this_thread(pack: &Pack, name: &str, bytes: &[u8]) -> Result<Checked
     let options = options();
     let mut findings = Vec::new();
     for dossier in dossiers {
-        findings.extend(check_dossier(pack, dossier, &options));
+        findings.extend(check_dossier(pack, dossier, &options).findings);
     }
     for finding in &findings {
         check_finding(&file, finding);
@@ -412,7 +413,7 @@ fn check_error(error: &GuifanError) {
 }
 
 fn check_located(error: &LocatedError) {
-    let text = &error.source_code.text;
+    let text = error.source_code.text();
     let (start, end) = (error.span.offset(), error.span.offset() + error.span.len());
     assert!(
         end <= text.len(),
