@@ -51,7 +51,7 @@ fn descriptors(pack: &Pack, lang: Lang) -> Vec<ReportingDescriptor> {
                 TemplatePart::Expression(expression) => format!("{{{}}}", expression.source),
             })
             .collect();
-        let clause_texts: Vec<String> = rule
+        let mut clause_texts: Vec<String> = rule
             .clauses
             .iter()
             .filter_map(|number| {
@@ -59,6 +59,16 @@ fn descriptors(pack: &Pack, lang: Lang) -> Vec<ReportingDescriptor> {
                     .map(|clause| format!("{number} {}", clause.text))
             })
             .collect();
+        if let Some(reference) = &rule.reference {
+            let title = pack
+                .reference(&reference.standard)
+                .map(|known| known.title.as_str())
+                .unwrap_or_default();
+            clause_texts.push(format!(
+                "{} {title} {}",
+                reference.standard, reference.clause
+            ));
+        }
         let mut descriptor = ReportingDescriptor::builder()
             .id(rule.id.clone())
             .short_description(MultiformatMessageString::builder().text(short).build())
