@@ -222,3 +222,48 @@ fn a_rule_stronger_than_its_clause_does_not_load() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_variable_that_doubles_a_literal_is_refused_at_load_where_it_is_written() {
+    let directory = tempfile::tempdir().expect("temporary directory");
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/packs/features");
+    std::fs::copy(
+        source.join("schema.yaml"),
+        directory.path().join("schema.yaml"),
+    )
+    .expect("schema");
+    let mut variables = String::from("variables:\n  - name: v0\n    expr: \"'xxxxxxxxxx'\"\n");
+    for index in 1..30 {
+        variables.push_str(&format!(
+            "  - name: v{index}\n    expr: v{} + v{}\n",
+            index - 1,
+            index - 1
+        ));
+    }
+    let pack = std::fs::read_to_string(source.join("pack.yaml")).expect("pack");
+    let pack = pack.replace("rules:\n", &format!("{variables}rules:\n"));
+    std::fs::write(directory.path().join("pack.yaml"), &pack).expect("written");
+    let output = Command::new(env!("CARGO_BIN_EXE_guifan"))
+        .args(["pack", "lint"])
+        .arg(directory.path())
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let flat: String = stderr
+        .split_whitespace()
+        .filter(|word| *word != "│")
+        .collect::<Vec<_>>()
+        .join(" ");
+    // 10 × 2^21 bytes is the first estimate past 16 MiB: v21, on its own line of the pack
+    let line = pack
+        .lines()
+        .position(|line| line.contains("expr: v20 + v20"))
+        .expect("v21")
+        + 1;
+    assert!(flat.contains(&format!("pack.yaml:{line}:")), "{stderr}");
+    assert!(
+        flat.contains("the variable `v21` can grow to about 20971520 bytes"),
+        "{stderr}"
+    );
+}

@@ -1170,6 +1170,7 @@ fn build_dossier(options: &Options, index: usize, rng: &mut Rng, planted: &mut P
                     s(format!("XZFW-{year}-{}-{:04}", department.abbreviation, index + 1)),
                 ),
                 ("kind", s("entry")),
+                ("stage", s("stationed")),
                 ("submitted_on", date(submitted)),
                 ("standard", s("cn.gbt.xzfwzx-2@1.0.0")),
                 (
@@ -1666,6 +1667,12 @@ fn attestations(context: &Context<'_>) -> Vec<Value> {
     let office = format!("{center}管理办公室");
     let on = context.before(2);
     [
+        (
+            "4.3.1",
+            "行政服务中心已为本部门的服务窗口提供必要的办公环境，保障窗口正常开展服务。",
+            office.as_str(),
+            "窗口设置及办公环境验收记录",
+        ),
         (
             "4.3.2",
             "行政服务中心已对本部门进驻进行组织协调、监督管理和指导服务，窗口设置、授权和人员均已进驻到位。",

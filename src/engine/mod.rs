@@ -9,7 +9,7 @@
 //! skipped, and each skip is returned.
 
 pub mod budget;
-mod evaluate;
+pub(crate) mod evaluate;
 pub mod functions;
 mod structure;
 mod values;

@@ -265,3 +265,90 @@ mod tests {
         );
     }
 }
+
+/// An estimate, at load, of the longest string a pack variable can hold when it is built only
+/// from literals and earlier variables (`b: a + a`, `c: b + b` …): each occurrence of a variable
+/// counts its whole estimate, each string literal its length. A chain of doublings that passes
+/// the runtime limit of a variable's value is refused at load, where it is written, instead of
+/// at every dossier. Variables that read the dossier are not estimated here (their size follows
+/// the input, which has its own limit); the runtime check bounds them.
+pub fn estimated_string_bytes(
+    text: &str,
+    reads: &[String],
+    estimates: &std::collections::BTreeMap<String, usize>,
+) -> Option<usize> {
+    if reads.iter().any(|name| !estimates.contains_key(name)) {
+        return None;
+    }
+    let mut total = string_literal_bytes(text);
+    for name in reads {
+        let occurrences = identifier_occurrences(text, name);
+        let size = estimates.get(name).copied().unwrap_or(0);
+        total = total.saturating_add(occurrences.saturating_mul(size));
+    }
+    Some(total)
+}
+
+/// The bytes of the string literals of an expression (quotes excluded).
+fn string_literal_bytes(text: &str) -> usize {
+    let mut total = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for character in text.chars() {
+        match quote {
+            Some(open) => {
+                if escaped {
+                    escaped = false;
+                    total += character.len_utf8();
+                } else if character == '\\' {
+                    escaped = true;
+                } else if character == open {
+                    quote = None;
+                } else {
+                    total += character.len_utf8();
+                }
+            }
+            None if character == '\'' || character == '"' => quote = Some(character),
+            None => {}
+        }
+    }
+    total
+}
+
+/// How often `name` occurs in `text` as a whole identifier.
+fn identifier_occurrences(text: &str, name: &str) -> usize {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    text.match_indices(name)
+        .filter(|(start, _)| {
+            let before = text[..*start].chars().next_back();
+            let after = text[start + name.len()..].chars().next();
+            !before.is_some_and(|c| is_word(c) || c == '.') && !after.is_some_and(is_word)
+        })
+        .count()
+}
+
+#[cfg(test)]
+mod growth_tests {
+    use super::estimated_string_bytes;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn doubling_chains_are_estimated_and_dossier_reads_are_not() {
+        let mut estimates = BTreeMap::new();
+        let a = estimated_string_bytes("'xxxxxxxxxx'", &[], &estimates);
+        assert_eq!(a, Some(10));
+        estimates.insert("a".to_string(), 10);
+        assert_eq!(
+            estimated_string_bytes("a + a + 'y'", &["a".to_string()], &estimates),
+            Some(21)
+        );
+        assert_eq!(
+            estimated_string_bytes("items.map(i, i.name)", &["items".to_string()], &estimates),
+            None
+        );
+        assert_eq!(
+            estimated_string_bytes("ab + a", &["a".to_string()], &estimates),
+            Some(10)
+        );
+    }
+}

@@ -360,6 +360,7 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         .unwrap_or_default();
 
     let mut context = Loader {
+        variable_bytes: BTreeMap::new(),
         problems,
         clauses: Vec::new(),
         clause_spans: BTreeMap::new(),
@@ -579,6 +580,8 @@ fn property_names(schema: &serde_json::Value) -> BTreeMap<String, Option<String>
 }
 
 struct Loader {
+    /// The estimated longest string of each variable built only from literals and variables.
+    variable_bytes: BTreeMap<String, usize>,
     problems: Problems,
     clauses: Vec<Clause>,
     clause_spans: BTreeMap<String, (Arc<SourceFile>, Span)>,
@@ -809,6 +812,27 @@ impl Loader {
         let Some(expression) = self.compile(file, node.get("expr"), &spec.expr, &known) else {
             return;
         };
+        // string growth, estimated where the variable is written (the runtime bounds the rest)
+        if let Some(bytes) = super::expression_limits::estimated_string_bytes(
+            &expression.source,
+            &expression.variables,
+            &self.variable_bytes,
+        ) {
+            let limit = crate::engine::evaluate::MAX_STRING_BYTES;
+            if bytes > limit {
+                self.problems.add_with_help(
+                    file,
+                    spec.expr.span,
+                    format!(
+                        "the variable `{name}` can grow to about {bytes} bytes, more than the {limit} a value may hold"
+                    ),
+                    "grows too large",
+                    "a variable that repeats another (`b: a + a`) doubles it: compute what the rules need instead".to_string(),
+                );
+                return;
+            }
+            self.variable_bytes.insert(name.clone(), bytes);
+        }
         self.variables.push(Variable {
             name,
             expression,
