@@ -226,6 +226,38 @@ mod tests {
     }
 
     #[test]
+    fn a_dossier_is_read_as_written_in_the_keys_most_of_it_uses() {
+        let aliases: BTreeMap<String, String> = [
+            ("进驻事项", "items"),
+            ("事项名称", "name"),
+            ("设定依据", "legal_basis"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let style = |text: &str| {
+            let file = Arc::new(SourceFile::new("d.yaml", text));
+            let mut dossier = load_dossiers(&file).expect("yaml").remove(0);
+            assert_eq!(
+                dossier.keys,
+                KeyStyle::Canonical,
+                "not known before resolution"
+            );
+            dossier.resolve_aliases(&aliases);
+            dossier.keys
+        };
+        assert_eq!(
+            style("进驻事项:\n  - 事项名称: 甲\n    legal_basis: []\n"),
+            KeyStyle::Aliased
+        );
+        assert_eq!(
+            style("items:\n  - name: 甲\n    设定依据: []\n"),
+            KeyStyle::Canonical
+        );
+        assert_eq!(style("items: []\n"), KeyStyle::Canonical);
+    }
+
+    #[test]
     fn plain_scalars_are_read_again_as_written() {
         let source = SourceFile::new("d.yaml", "task_type: 01\nquoted: '02'\n");
         let mut root = parse_yaml(&source).expect("yaml").remove(0);
