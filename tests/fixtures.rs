@@ -136,3 +136,63 @@ fn the_pack_readme_is_the_generated_documentation() {
         "rules/national/README.md is stale: run `cargo run -- pack doc --output rules/national/README.md`"
     );
 }
+
+/// A dossier written with Chinese keys is told what to do in its own keys: the help and the
+/// label name 「设定依据」, not `legal_basis`; the same finding on the canonical fixture keeps
+/// the canonical key, word for word; and an English check keeps the pack's English text.
+#[test]
+fn help_names_fields_in_the_keys_the_dossier_was_written_with() {
+    common::at_crate_root();
+    let pack = common::national_pack();
+    let only = |path: &str, lang: Lang| {
+        let checked = common::check_paths(pack, &[path], lang);
+        assert_eq!(checked.findings.len(), 1, "{path}: {:?}", checked.findings);
+        checked.findings.into_iter().next().expect("one finding")
+    };
+
+    let chinese = only(
+        "fixtures/invalid/item-legal-basis-missing--chinese-keys.yaml",
+        Lang::Zh,
+    );
+    assert_eq!(chinese.rule, "item-legal-basis-missing");
+    assert_eq!(
+        chinese.help.as_deref(),
+        Some("在「设定依据」中列出设定该事项的现行法律、法规或规章，写明名称、层级、文号和条款。")
+    );
+    assert_eq!(chinese.label, "缺少「设定依据」");
+    // the label sits at the item's first key, as the user wrote it (事项名称, line 78)
+    assert_eq!((chinese.start.line, chinese.start.column), (78, 5));
+
+    let canonical = only("fixtures/invalid/item-legal-basis-missing.yaml", Lang::Zh);
+    assert_eq!(
+        canonical.help.as_deref(),
+        Some("在 legal_basis（设定依据）中列出设定该事项的现行法律、法规或规章，写明名称、层级、文号和条款。")
+    );
+    assert!(
+        canonical.label.ends_with("（legal_basis）"),
+        "{}",
+        canonical.label
+    );
+
+    let english = only(
+        "fixtures/invalid/item-legal-basis-missing--chinese-keys.yaml",
+        Lang::En,
+    );
+    assert!(
+        english
+            .help
+            .as_deref()
+            .is_some_and(|help| help.contains("legal_basis")),
+        "{:?}",
+        english.help
+    );
+
+    let reviewed = only(
+        "fixtures/invalid/authorization-not-reviewed--chinese-keys.yaml",
+        Lang::Zh,
+    );
+    assert_eq!(
+        reviewed.help.as_deref(),
+        Some("行政服务中心应审查进驻部门对窗口的授权，确保授权充分；写明「审查日期」。")
+    );
+}

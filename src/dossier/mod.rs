@@ -15,6 +15,41 @@ pub struct Dossier {
     /// Index of the document in its file, from 0.
     pub document: usize,
     pub root: Node,
+    /// Which keys the dossier was written with; known once its aliases are resolved.
+    pub keys: KeyStyle,
+}
+
+/// The keys a dossier was written with, so that help texts name its fields the way its writer
+/// does: `legal_basis`, or 「设定依据」.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum KeyStyle {
+    /// The pack's canonical keys (or no key was aliased).
+    #[default]
+    Canonical,
+    /// Chinese (aliased) keys: more of its keys were aliases than canonical keys.
+    Aliased,
+}
+
+impl Dossier {
+    /// Resolves the dossier's aliased keys (see [`resolve_aliases`]) and records which keys it
+    /// was written with: a dossier mostly in Chinese keys with a stray `name` is still read as
+    /// written in Chinese, and one stray Chinese key does not change a canonical dossier.
+    pub fn resolve_aliases(&mut self, aliases: &BTreeMap<String, String>) -> Vec<KeyClash> {
+        let mut counts = KeyCounts::default();
+        let clashes = resolve_counted(&mut self.root, aliases, &mut counts);
+        self.keys = if counts.aliased > counts.canonical {
+            KeyStyle::Aliased
+        } else {
+            KeyStyle::Canonical
+        };
+        clashes
+    }
+}
+
+#[derive(Default)]
+struct KeyCounts {
+    aliased: usize,
+    canonical: usize,
 }
 
 /// Reads the dossiers of a file; a syntax error stops the file (exit code 2).
@@ -43,6 +78,7 @@ pub fn load_dossiers(file: &Arc<SourceFile>) -> Result<Vec<Dossier>, GuifanError
             file: Arc::clone(file),
             document,
             root,
+            keys: KeyStyle::Canonical,
         })
         .collect())
 }
@@ -61,9 +97,17 @@ pub struct KeyClash {
 /// the key. Two keys that become the same key (`name` and `事项名称`) are reported; the second
 /// is dropped so the rest of the dossier can still be checked.
 pub fn resolve_aliases(root: &mut Node, aliases: &BTreeMap<String, String>) -> Vec<KeyClash> {
+    resolve_counted(root, aliases, &mut KeyCounts::default())
+}
+
+fn resolve_counted(
+    root: &mut Node,
+    aliases: &BTreeMap<String, String>,
+    counts: &mut KeyCounts,
+) -> Vec<KeyClash> {
     let mut clashes = Vec::new();
     if !aliases.is_empty() {
-        resolve_in(root, aliases, &mut String::new(), &mut clashes);
+        resolve_in(root, aliases, &mut String::new(), &mut clashes, counts);
     }
     clashes
 }
@@ -73,12 +117,16 @@ fn resolve_in(
     aliases: &BTreeMap<String, String>,
     path: &mut String,
     clashes: &mut Vec<KeyClash>,
+    counts: &mut KeyCounts,
 ) {
     match &mut node.kind {
         NodeKind::Map(entries) => {
             for entry in entries.iter_mut() {
                 if let Some(canonical) = aliases.get(&*entry.key) {
                     entry.key = canonical.as_str().into();
+                    counts.aliased += 1;
+                } else {
+                    counts.canonical += 1;
                 }
             }
             let mut index = 0;
@@ -105,7 +153,7 @@ fn resolve_in(
                 let length = path.len();
                 path.push('/');
                 path.push_str(&crate::document::escape_pointer_token(&entry.key));
-                resolve_in(&mut entry.value, aliases, path, clashes);
+                resolve_in(&mut entry.value, aliases, path, clashes, counts);
                 path.truncate(length);
             }
         }
@@ -114,7 +162,7 @@ fn resolve_in(
                 let length = path.len();
                 path.push('/');
                 path.push_str(&position.to_string());
-                resolve_in(item, aliases, path, clashes);
+                resolve_in(item, aliases, path, clashes, counts);
                 path.truncate(length);
             }
         }
@@ -175,6 +223,38 @@ mod tests {
         assert_eq!(clashes.len(), 1);
         assert_eq!(clashes[0].path, "/items/0");
         assert_eq!(source.slice(clashes[0].second), "name");
+    }
+
+    #[test]
+    fn a_dossier_is_read_as_written_in_the_keys_most_of_it_uses() {
+        let aliases: BTreeMap<String, String> = [
+            ("进驻事项", "items"),
+            ("事项名称", "name"),
+            ("设定依据", "legal_basis"),
+        ]
+        .into_iter()
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+        .collect();
+        let style = |text: &str| {
+            let file = Arc::new(SourceFile::new("d.yaml", text));
+            let mut dossier = load_dossiers(&file).expect("yaml").remove(0);
+            assert_eq!(
+                dossier.keys,
+                KeyStyle::Canonical,
+                "not known before resolution"
+            );
+            dossier.resolve_aliases(&aliases);
+            dossier.keys
+        };
+        assert_eq!(
+            style("进驻事项:\n  - 事项名称: 甲\n    legal_basis: []\n"),
+            KeyStyle::Aliased
+        );
+        assert_eq!(
+            style("items:\n  - name: 甲\n    设定依据: []\n"),
+            KeyStyle::Canonical
+        );
+        assert_eq!(style("items: []\n"), KeyStyle::Canonical);
     }
 
     #[test]

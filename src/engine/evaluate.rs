@@ -330,6 +330,9 @@ pub fn evaluate(
     let context = RuleContext {
         dotted: sections.iter().any(|(name, _)| name.contains('.')),
         titles: &pack.field_titles,
+        field_names: (options.lang == Lang::Zh
+            && dossier.keys == crate::dossier::KeyStyle::Aliased)
+            .then_some(&pack.field_names),
         dossier,
         options,
         names: &names(&variables, &sections, &doc, as_of.as_ref()),
@@ -497,6 +500,9 @@ struct RuleContext<'a, 'v> {
     dotted: bool,
     /// The schema's field titles, for the label of a missing field.
     titles: &'a std::collections::BTreeMap<String, String>,
+    /// Set for a dossier written with Chinese keys, checked in Chinese: help texts name its
+    /// fields by their titles (`pack::field_names`).
+    field_names: Option<&'a crate::pack::field_names::FieldNames>,
     dossier: &'a Dossier,
     options: &'a CheckOptions,
     names: &'a Names<'a, 'v>,
@@ -861,10 +867,14 @@ impl<'a, 'v> RuleContext<'a, 'v> {
             (None, Lang::Zh) => format!("不符合条款 {clause}"),
             (None, Lang::En) => format!("does not meet clause {clause}"),
         };
-        let help = rule
-            .help
-            .as_ref()
-            .map(|help| lang.pick(&help.zh, &help.en).to_string());
+        let path = self.target_path(rule, element_path);
+        let help = rule.help.as_ref().map(|help| {
+            let help = lang.pick(&help.zh, &help.en);
+            match self.field_names {
+                Some(names) => names.rewrite(help, &path),
+                None => help.to_string(),
+            }
+        });
         finding_at(
             self.dossier,
             FindingText {
@@ -877,7 +887,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                 label,
                 help,
             },
-            self.target_path(rule, element_path),
+            path,
             lang,
             self.titles,
         )

@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 
-use crate::dossier::{resolve_aliases, Dossier};
+use crate::dossier::{Dossier, KeyStyle};
 use crate::finding::{Finding, ReferenceCitation, Severity, STRUCTURE_RULE};
 use crate::pack::{Pack, Stage};
 use crate::source::Span;
@@ -152,7 +152,7 @@ impl NotShown {
 /// bounded however many elements fail); the rest are counted in `not_shown`.
 pub fn check_dossier(pack: &Pack, mut dossier: Dossier, options: &CheckOptions) -> DossierOutcome {
     let mut findings = Vec::new();
-    for clash in resolve_aliases(&mut dossier.root, &pack.aliases) {
+    for clash in dossier.resolve_aliases(&pack.aliases) {
         let first = dossier.file.line_column(clash.first.start());
         let message = match options.lang {
             Lang::Zh => format!(
@@ -228,7 +228,8 @@ impl FindingText<'static> {
 /// Places a finding at a JSON Pointer: the node, or the object that should hold the missing
 /// field (labelled with the field's name).
 /// In Chinese, a missing field is named by its title in the schema (`titles`), so that a
-/// dossier written with Chinese keys reads 缺少「复核日期」（reviewed_on）.
+/// dossier written with Chinese keys reads 缺少「复核日期」; a dossier written with canonical
+/// keys is also given the key: 缺少「复核日期」（reviewed_on）.
 pub(crate) fn finding_at(
     dossier: &Dossier,
     text: FindingText<'_>,
@@ -244,6 +245,18 @@ pub(crate) fn finding_at(
                 .next()
                 .and_then(|field| titles.get(field));
             match (lang, title) {
+                (Lang::Zh, Some(title)) if dossier.keys == KeyStyle::Aliased => {
+                    // every missing level by its title when each has one: 「窗口授权／审查日期」
+                    let all: Option<Vec<&str>> = missing
+                        .split('/')
+                        .map(|field| titles.get(field).map(String::as_str))
+                        .collect();
+                    let separator = crate::pack::field_names::PATH_SEPARATOR.to_string();
+                    match all {
+                        Some(all) => format!("缺少「{}」", all.join(&separator)),
+                        None => format!("缺少「{title}」"),
+                    }
+                }
                 (Lang::Zh, Some(title)) => format!("缺少「{title}」（{missing}）"),
                 (Lang::Zh, None) => format!("缺少 `{missing}`"),
                 (Lang::En, _) => format!("`{missing}` is missing"),

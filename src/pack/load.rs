@@ -424,9 +424,11 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         .map(|parsed| Arc::clone(&parsed.file))
         .collect();
     pack_files.extend(schema_file);
+    let field_names = super::field_names::FieldNames::new(&schema_json, &aliases);
     Ok(Pack {
         manifest,
         clauses,
+        field_names,
         aliases,
         schema: schema_json,
         schema_properties,

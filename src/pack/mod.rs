@@ -4,6 +4,7 @@
 mod de;
 mod embedded;
 pub mod expression_limits;
+pub mod field_names;
 mod load;
 mod resolve;
 mod spec;
@@ -33,6 +34,9 @@ pub struct Pack {
     pub schema_properties: BTreeSet<String>,
     /// A property's Chinese title in the schema (`name` → 事项名称), for messages.
     pub field_titles: BTreeMap<String, String>,
+    /// The schema's titles by path, to name fields in help texts for a dossier written with
+    /// Chinese keys.
+    pub field_names: field_names::FieldNames,
     /// Validates the dossier tree in place (no `serde_json` copy).
     pub validator: jsonschema::Validator<crate::document::NodeJson>,
     pub variables: Vec<Variable>,
