@@ -19,7 +19,12 @@ const EXPECTED: &[(&str, &str, &str, usize)] = &[
         884,
     ),
     ("item-legal-basis-missing", "error", "5.2.1.1", 787),
-    ("item-task-code-body-invalid", "error", "GB 32100-2015 4", 153),
+    (
+        "item-task-code-body-invalid",
+        "error",
+        "GB 32100-2015 4",
+        153,
+    ),
     (
         "item-task-code-body-not-implementing-body",
         "error",
@@ -142,8 +147,10 @@ fn the_real_list_is_checked_whole_and_gives_the_recorded_findings() {
     // the rules ran on every dossier: each has its department-level finding
     for file in &expected_files {
         assert!(
-            findings.iter().any(|finding| short(text(finding, "file")) == file
-                && text(finding, "rule") == "power-list-missing"),
+            findings
+                .iter()
+                .any(|finding| short(text(finding, "file")) == file
+                    && text(finding, "rule") == "power-list-missing"),
             "no rule ran on {file}"
         );
     }
