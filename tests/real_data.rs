@@ -33,6 +33,12 @@ const EXPECTED: &[(&str, &str, &str, usize)] = &[
     ),
     ("power-list-missing", "info", "5.1.1", 34),
     (
+        "item-basic-code-type-mismatch",
+        "warning",
+        "GB/T 39046-2020 附录 A.1 事项类型代码",
+        1,
+    ),
+    (
         "item-level-marker-contradicts",
         "warning",
         "GB/T 39046-2020 附录 A.2 行使层级代码",
@@ -189,7 +195,7 @@ fn the_real_list_is_checked_whole_and_gives_the_recorded_findings() {
     assert_eq!(number(summary, "waived"), 0);
     assert_eq!(
         (number(summary, "errors"), number(summary, "warnings")),
-        (1841, 13)
+        (1841, 14)
     );
 
     // every skip is shown, and each has its reason reported: a malformed implementing-body
