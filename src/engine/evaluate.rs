@@ -159,28 +159,104 @@ impl Malformed {
         }
     }
 
-    /// Evaluating `rule` at the element `element` would read this field.
-    fn blocks(&self, rule: &Rule, element: &str) -> bool {
+    /// Evaluating `rule` at an element whose bindings are at `bindings` (name, JSON Pointer)
+    /// would read this field: the element itself or an ancestor is malformed, a path the rule
+    /// reads leads to it, through it or into it, or (where the place is not known, through a
+    /// pack variable) a field of its name in a section the rule reads.
+    fn blocks(&self, rule: &Rule, bindings: &[(&str, &str)]) -> bool {
+        self.blocks_element(bindings)
+            || self.blocks_paths(&rule.chains, bindings)
+            || self.blocks_by_name(rule, bindings)
+    }
+
+    /// What the guard alone reads: the element, the guard's paths, the names of unknown place.
+    fn blocks_guard(&self, rule: &Rule, bindings: &[(&str, &str)]) -> bool {
+        self.blocks_element(bindings)
+            || self.blocks_paths(&rule.guard_chains, bindings)
+            || self.blocks_by_name(rule, bindings)
+    }
+
+    /// The element itself, or one of its ancestors, is malformed.
+    fn blocks_element(&self, bindings: &[(&str, &str)]) -> bool {
+        bindings
+            .iter()
+            .any(|(_, path)| *path == self.path || pointer_under(&self.path, path))
+    }
+
+    fn blocks_paths(&self, chains: &[crate::pack::ReadChain], bindings: &[(&str, &str)]) -> bool {
+        for chain in chains {
+            let mut pointer = match bindings.iter().rev().find(|(name, _)| *name == chain.root) {
+                Some((_, path)) => path.to_string(),
+                None if chain.root == "doc" => String::new(),
+                None => format!("/{}", escape_pointer_token(&chain.root)),
+            };
+            for field in &chain.fields {
+                pointer.push('/');
+                pointer.push_str(&escape_pointer_token(field));
+            }
+            // a malformed value on the way makes the selection fail; reading the value (not
+            // only whether it is there) reads it, and all below it
+            let relation = pointer_relation(&pointer, &self.path);
+            if relation == Relation::Below
+                || (!chain.presence_only && matches!(relation, Relation::Same | Relation::Above))
+            {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// A field of this name, where the rule reads it without its place being known (through a
+    /// pack variable, an index), in a section the rule reads.
+    fn blocks_by_name(&self, rule: &Rule, bindings: &[(&str, &str)]) -> bool {
         let Some(field) = &self.field else {
             return false;
         };
-        if !rule.fields_read.contains(field) {
-            return false;
-        }
-        let overlaps = |a: &str, b: &str| {
-            a == b
-                || (a.starts_with(b) && a.as_bytes().get(b.len()) == Some(&b'/'))
-                || (b.starts_with(a) && b.as_bytes().get(a.len()) == Some(&b'/'))
-        };
-        if !element.is_empty() && overlaps(&self.path, element) {
-            return true;
-        }
-        (element.is_empty() || rule.reads_across_elements)
+        rule.fields_read.contains(field)
+            && (bindings.is_empty() || rule.reads_across_elements)
             && self
                 .section
                 .as_deref()
                 .is_some_and(|section| rule.reads_section(section))
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Relation {
+    /// The read path leads to the malformed field.
+    Same,
+    /// The read path is an ancestor of the malformed field (it reads all below it).
+    Above,
+    /// The read path goes through the malformed field (its ancestor is malformed).
+    Below,
+    Apart,
+}
+
+/// How a read path (whose `*` tokens match any one token) stands to a malformed field.
+fn pointer_relation(read: &str, malformed: &str) -> Relation {
+    let read_tokens: Vec<&str> = read.split('/').skip(1).collect();
+    let malformed_tokens: Vec<&str> = malformed.split('/').skip(1).collect();
+    let common = read_tokens.len().min(malformed_tokens.len());
+    let agree = read_tokens
+        .iter()
+        .zip(&malformed_tokens)
+        .take(common)
+        .all(|(read, malformed)| *read == crate::pack::READ_ANY_ELEMENT || read == malformed);
+    if !agree {
+        return Relation::Apart;
+    }
+    match read_tokens.len().cmp(&malformed_tokens.len()) {
+        std::cmp::Ordering::Equal => Relation::Same,
+        std::cmp::Ordering::Less => Relation::Above,
+        std::cmp::Ordering::Greater => Relation::Below,
+    }
+}
+
+/// `inner` is a JSON Pointer strictly below `outer`.
+fn pointer_under(outer: &str, inner: &str) -> bool {
+    inner.len() > outer.len()
+        && inner.starts_with(outer)
+        && inner.as_bytes().get(outer.len()) == Some(&b'/')
 }
 
 /// Evaluates the pack's variables and rules; returns how many findings were dropped past
@@ -545,27 +621,11 @@ impl<'a, 'v> RuleContext<'a, 'v> {
     where
         'a: 'v,
     {
-        let relevant: Vec<&Malformed> = malformed
-            .iter()
-            .filter(|malformed| {
-                malformed
-                    .field
-                    .as_ref()
-                    .is_some_and(|field| rule.fields_read.contains(field))
-            })
-            .collect();
-        if rule.for_each.is_empty() {
-            if let Some(malformed) = relevant.iter().find(|malformed| malformed.blocks(rule, "")) {
-                let skip = Skip {
-                    rule: rule.id.clone(),
-                    path: String::new(),
-                    because: malformed.path.clone(),
-                };
-                return (Vec::new(), vec![skip]);
-            }
-        }
+        let relevant: Vec<&Malformed> = malformed.iter().collect();
         let skips = std::sync::Mutex::new(Vec::new());
-        let blocked = |element: &Element<'a>| -> bool {
+        // true: the element is not evaluated (a skip is recorded, unless the guard, which reads
+        // nothing malformed, says the rule does not apply there)
+        let blocked = |element: &Element<'a>, root: &Context<'static, 'static>| -> bool {
             if relevant.is_empty() {
                 return false;
             }
@@ -574,10 +634,35 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                 .last()
                 .map(|(_, _, _, path)| path.as_str())
                 .unwrap_or_default();
-            match relevant
+            let bindings: Vec<(&str, &str)> = element
+                .bindings
                 .iter()
-                .find(|malformed| malformed.blocks(rule, path))
+                .map(|(name, _, _, path)| (*name, path.as_str()))
+                .collect();
+            let Some(first) = relevant
+                .iter()
+                .find(|malformed| malformed.blocks(rule, &bindings))
+            else {
+                return false;
+            };
+            let because = match relevant
+                .iter()
+                .find(|malformed| malformed.blocks_guard(rule, &bindings))
             {
+                Some(malformed) => Some(*malformed),
+                None => {
+                    // only the assertion (or the citation) reads a malformed field: where the
+                    // guard does not hold the rule does not apply, and nothing is lost
+                    let applies = rule.guard.as_ref().is_none_or(|guard| {
+                        !matches!(
+                            self.evaluate_bool(guard, &self.scope(element), root),
+                            Outcome::Fails
+                        )
+                    });
+                    applies.then_some(*first)
+                }
+            };
+            match because {
                 Some(malformed) => {
                     if let Ok(mut skips) = skips.lock() {
                         skips.push(Skip {
@@ -588,7 +673,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                     }
                     true
                 }
-                None => false,
+                None => true,
             }
         };
         const CHUNK: usize = 64;
@@ -599,7 +684,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
             let root = Context::with_env(environment());
             let mut findings = Vec::new();
             for element in chunk {
-                if !blocked(element) {
+                if !blocked(element, &root) {
                     self.run_element(rule, element, &root, &mut findings);
                 }
             }
@@ -1044,5 +1129,35 @@ fn display(value: &Value, out: &mut String) {
         other => {
             let _ = write!(out, "{other:?}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{pointer_relation, Relation};
+
+    #[test]
+    fn read_paths_stand_to_malformed_fields() {
+        // a comprehension reads the note of every item
+        assert_eq!(
+            pointer_relation("/items/*/note", "/items/3/note"),
+            Relation::Same
+        );
+        assert_eq!(
+            pointer_relation("/items/*/note", "/items/3/uscc"),
+            Relation::Apart
+        );
+        // a malformed item breaks every path through it
+        assert_eq!(
+            pointer_relation("/items/*/note", "/items/3"),
+            Relation::Below
+        );
+        // reading a whole list reads what is malformed inside it
+        assert_eq!(pointer_relation("/items", "/items/3/uscc"), Relation::Above);
+        assert_eq!(pointer_relation("", "/department/uscc"), Relation::Above);
+        assert_eq!(
+            pointer_relation("/department/uscc", "/items/0/uscc"),
+            Relation::Apart
+        );
     }
 }

@@ -1070,9 +1070,31 @@ impl Loader {
             guard.iter().chain([&assertion]).chain(cite.iter()),
             &bindings,
         );
-        let mut fields_read = reads.fields;
-        // the collections iterated are read too: a malformed item skips the item's evaluations
-        fields_read.extend(for_each.iter().flat_map(|level| level.path.iter().cloned()));
+        let fields_read = reads.fields;
+        // the paths read from the rule's bindings, the sections and `doc` are placed exactly;
+        // a path from a comprehension's variable starts at a list that is itself read from one
+        // of those (or a variable), so it adds nothing
+        let placed = |expressions: &[&Expression]| -> Vec<super::ReadChain> {
+            expressions
+                .iter()
+                .flat_map(|expression| expression.chains.iter())
+                .filter(|chain| {
+                    bindings.contains(&chain.root)
+                        || self.sections.contains(&chain.root)
+                        || chain.root == "doc"
+                })
+                .cloned()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        };
+        let all: Vec<&Expression> = guard
+            .iter()
+            .chain([&assertion])
+            .chain(cite.iter())
+            .collect();
+        let chains = placed(&all);
+        let guard_chains = placed(&guard.iter().collect::<Vec<_>>());
         self.rules.push(Rule {
             id: spec.id.value,
             clauses: spec
@@ -1104,6 +1126,8 @@ impl Loader {
                 file: Arc::clone(file),
                 span: spec.id.span,
             },
+            chains,
+            guard_chains,
             fields_read,
             reads_across_elements: reads.across,
             sections_read: reads.sections,
@@ -1133,6 +1157,13 @@ impl Loader {
             reads
                 .fields
                 .extend(variable.expression.fields.iter().cloned());
+            reads.fields.extend(
+                variable
+                    .expression
+                    .chains
+                    .iter()
+                    .flat_map(|chain| chain.fields.iter().cloned()),
+            );
             for name in &variable.expression.variables {
                 reads.name(name, &variable_reads, &self.sections);
             }
@@ -1140,13 +1171,16 @@ impl Loader {
         }
         let mut reads = Reads::default();
         for expression in expressions {
+            // index keys: their place is not known
             reads.fields.extend(expression.fields.iter().cloned());
             for name in &expression.variables {
-                if !bindings.contains(name) {
+                // bindings and sections are read through their chains, placed exactly
+                if variable_reads.contains_key(name.as_str()) {
                     reads.name(name, &variable_reads, &self.sections);
                 }
             }
         }
+        let _ = bindings;
         reads
     }
 
@@ -1451,12 +1485,14 @@ impl Loader {
         variables.sort();
         variables.dedup();
         let mut fields = BTreeSet::new();
-        selected_fields(&program.expression().expr, &mut fields);
+        let mut chains = BTreeSet::new();
+        read_paths(&program.expression().expr, &mut chains, &mut fields);
         ok.then(|| Expression {
             source: expression_text.to_string(),
             program,
             variables,
             fields: fields.into_iter().collect(),
+            chains: chains.into_iter().collect(),
             origin: Origin {
                 file: Arc::clone(located.file),
                 span: located.span(0, expression_text.len()),
@@ -1494,6 +1530,12 @@ impl Loader {
                 parts: vec![TemplatePart::Literal(text)],
             };
             let fields_read = assertion.fields.iter().cloned().collect();
+            let chains = assertion
+                .chains
+                .iter()
+                .filter(|chain| chain.root == "doc")
+                .cloned()
+                .collect();
             let sections_read = Some(BTreeSet::from(["attestations".to_string()]));
             self.rules.push(Rule {
                 id: "attestation-missing".to_string(),
@@ -1517,6 +1559,8 @@ impl Loader {
                 effective_from: None,
                 effective_until: None,
                 origin: Origin { file, span },
+                chains,
+                guard_chains: Vec::new(),
                 fields_read,
                 reads_across_elements: true,
                 sections_read,
@@ -1818,61 +1862,153 @@ fn severity_cap(force: Force) -> Severity {
     }
 }
 
-/// The field names an expression selects (`a.b` and `has(a.b)` give `b`; `a['b']` gives `b`).
-/// The parser bounds the expression's depth, so the walk's recursion is bounded too.
-fn selected_fields(expression: &cel::common::ast::Expr, fields: &mut BTreeSet<String>) {
+/// The paths an expression reads from a name (`item.a.b`, `has(item.a.b)`, a bare `item`), and
+/// the keys of `x['k']` indexes, whose place is not followed. The parser bounds the
+/// expression's depth, so the walk's recursion is bounded too.
+fn read_paths(
+    expression: &cel::common::ast::Expr,
+    chains: &mut BTreeSet<super::ReadChain>,
+    loose: &mut BTreeSet<String>,
+) {
     use cel::common::ast::{EntryExpr, Expr};
     match expression {
         Expr::Select(select) => {
-            fields.insert(select.field.clone());
-            selected_fields(&select.operand.expr, fields);
+            let mut fields = vec![select.field.clone()];
+            let mut operand = &select.operand.expr;
+            loop {
+                match operand {
+                    Expr::Select(inner) => {
+                        fields.push(inner.field.clone());
+                        operand = &inner.operand.expr;
+                    }
+                    Expr::Ident(root) => {
+                        fields.reverse();
+                        chains.insert(super::ReadChain {
+                            root: root.clone(),
+                            fields,
+                            presence_only: select.test,
+                        });
+                        return;
+                    }
+                    other => {
+                        // a path from a computed value (`code_parts(…).body`): the fields are
+                        // of that value, not of the dossier
+                        read_paths(other, chains, loose);
+                        return;
+                    }
+                }
+            }
+        }
+        Expr::Ident(root) => {
+            chains.insert(super::ReadChain {
+                root: root.clone(),
+                fields: Vec::new(),
+                presence_only: false,
+            });
+        }
+        Expr::Call(call) if call.func_name == "size" => {
+            // `size(x)` reads how many, not what: like `has`, only a malformed container or
+            // ancestor matters
+            for part in call
+                .target
+                .iter()
+                .map(|target| &**target)
+                .chain(call.args.iter())
+            {
+                let mut inner = BTreeSet::new();
+                read_paths(&part.expr, &mut inner, loose);
+                let whole = matches!(part.expr, Expr::Select(_) | Expr::Ident(_));
+                for mut chain in inner {
+                    if whole {
+                        chain.presence_only = true;
+                    }
+                    chains.insert(chain);
+                }
+            }
         }
         Expr::Call(call) => {
             if call.func_name == "_[_]" {
                 if let Some(Expr::Literal(cel::common::ast::LiteralValue::String(key))) =
                     call.args.get(1).map(|argument| &argument.expr)
                 {
-                    fields.insert(key.to_string());
+                    loose.insert(key.to_string());
                 }
             }
             if let Some(target) = &call.target {
-                selected_fields(&target.expr, fields);
+                read_paths(&target.expr, chains, loose);
             }
             for argument in &call.args {
-                selected_fields(&argument.expr, fields);
+                read_paths(&argument.expr, chains, loose);
             }
         }
         Expr::Comprehension(comprehension) => {
+            // `doc.items.exists(i, has(i.note))` reads the note of every item: a path from the
+            // comprehension's variable continues the range's path through any element (`*`)
+            let mut range = BTreeSet::new();
+            read_paths(&comprehension.iter_range.expr, &mut range, loose);
+            let range_chain = matches!(
+                comprehension.iter_range.expr,
+                Expr::Select(_) | Expr::Ident(_)
+            )
+            .then(|| range.iter().next().cloned())
+            .flatten();
+            let mut inner = BTreeSet::new();
             for part in [
-                &comprehension.iter_range,
                 &comprehension.accu_init,
                 &comprehension.loop_cond,
                 &comprehension.loop_step,
                 &comprehension.result,
             ] {
-                selected_fields(&part.expr, fields);
+                read_paths(&part.expr, &mut inner, loose);
+            }
+            match range_chain {
+                Some(range_chain) => {
+                    // iterating reads the elements only through the variable
+                    chains.insert(super::ReadChain {
+                        presence_only: true,
+                        ..range_chain.clone()
+                    });
+                    for chain in inner {
+                        if chain.root == comprehension.iter_var {
+                            let mut fields = range_chain.fields.clone();
+                            fields.push(super::READ_ANY_ELEMENT.to_string());
+                            fields.extend(chain.fields);
+                            chains.insert(super::ReadChain {
+                                root: range_chain.root.clone(),
+                                fields,
+                                presence_only: chain.presence_only,
+                            });
+                        } else {
+                            chains.insert(chain);
+                        }
+                    }
+                }
+                None => {
+                    chains.extend(range);
+                    chains.extend(inner);
+                }
             }
         }
         Expr::List(list) => {
             for element in &list.elements {
-                selected_fields(&element.expr, fields);
+                read_paths(&element.expr, chains, loose);
             }
         }
         Expr::Map(map) => {
             for entry in &map.entries {
                 if let EntryExpr::MapEntry(entry) = &entry.expr {
-                    selected_fields(&entry.key.expr, fields);
-                    selected_fields(&entry.value.expr, fields);
+                    read_paths(&entry.key.expr, chains, loose);
+                    read_paths(&entry.value.expr, chains, loose);
                 }
             }
         }
         Expr::Struct(structure) => {
             for entry in &structure.entries {
                 if let EntryExpr::StructField(field) = &entry.expr {
-                    selected_fields(&field.value.expr, fields);
+                    read_paths(&field.value.expr, chains, loose);
                 }
             }
         }
-        Expr::Unspecified | Expr::Ident(_) | Expr::Literal(_) => {}
+        Expr::Unspecified | Expr::Literal(_) => {}
     }
 }

@@ -94,8 +94,24 @@ pub struct Expression {
     /// The field names it selects (`item.task_code` → `task_code`), sorted: a rule reading a
     /// field that failed its format is not evaluated where that field is.
     pub fields: Vec<String>,
+    /// The paths it reads from a name (`item.implementing_body.uscc`), so that a field that
+    /// failed its format skips exactly the evaluations that read it.
+    pub chains: Vec<ReadChain>,
     pub origin: Origin,
 }
+
+/// A path an expression reads from a name: `item.implementing_body.uscc` is the root `item`
+/// and the fields `implementing_body`, `uscc`; `has(…)` reads only whether the last is there.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ReadChain {
+    pub root: String,
+    pub fields: Vec<String>,
+    pub presence_only: bool,
+}
+
+/// A field of a [`ReadChain`] that stands for any element of a list or any value of a map:
+/// the elements a comprehension iterates.
+pub const READ_ANY_ELEMENT: &str = "*";
 
 /// A place in a pack file.
 #[derive(Clone, Debug)]
@@ -174,7 +190,14 @@ pub struct Rule {
     pub effective_from: Option<NaiveDate>,
     pub effective_until: Option<NaiveDate>,
     pub origin: Origin,
-    /// Every field name the rule's expressions and the variables they read select.
+    /// The paths the rule's expressions read from its bindings, the dossier's sections and
+    /// `doc`: a malformed field on one of them skips the evaluation.
+    pub chains: Vec<ReadChain>,
+    /// The paths the guard alone reads: where only the assertion reads a malformed field, a
+    /// guard that does not hold means there is nothing to skip.
+    pub guard_chains: Vec<ReadChain>,
+    /// The field names read where their place is not known (through the pack's variables, an
+    /// index `x['f']`): a malformed field of that name in a section read skips the evaluation.
     pub fields_read: std::collections::BTreeSet<String>,
     /// The rule reads a field through a pack variable or a whole section (not only through
     /// its own element): a field that failed its format in a section it reads skips it.
