@@ -20,7 +20,7 @@ use super::{
     Rule, Target, Template, TemplatePart, Variable,
 };
 use crate::document::{parse_documents, Node, NodeKind, Syntax};
-use crate::engine::functions::{cached_regex, environment, parse_date};
+use crate::cel::{cached_regex, environment, parse_date};
 use crate::error::{GuifanError, LocatedError};
 use crate::finding::Severity;
 use crate::source::{SourceFile, Span};
@@ -820,7 +820,7 @@ impl Loader {
             &expression.variables,
             &self.variable_bytes,
         ) {
-            let limit = crate::engine::evaluate::MAX_STRING_BYTES;
+            let limit = crate::cel::MAX_STRING_BYTES;
             if bytes > limit {
                 self.problems.add_with_help(
                     file,
