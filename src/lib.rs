@@ -4,6 +4,7 @@
 //! The pipeline: load pack → load dossier (with spans) → evaluate (pure) → findings (plain
 //! data) → report (edge). See ARCHITECTURE.md.
 
+pub mod cel;
 pub mod cli;
 pub mod commands;
 pub mod document;

@@ -509,8 +509,8 @@ fn a_variable_that_doubles_a_string_is_refused_not_an_abort() {
 
 #[test]
 fn patterns_made_from_dossier_values_do_not_grow_the_cache_without_bound() {
+    use guifan::cel::{regex_cache_len, REGEX_CACHE_CAPACITY};
     use guifan::commands::check::{check_inputs, collect_inputs};
-    use guifan::engine::functions::{regex_cache_len, REGEX_CACHE_CAPACITY};
     let scratch = Scratch::new();
     scratch.pack(
         "",

@@ -15,9 +15,9 @@ use rayon::prelude::*;
 
 use super::output::write_output;
 use super::{print_stdout, Outcome};
+use crate::cel::parse_date;
 use crate::cli::{CheckArgs, ColorArg, FailOn, Format};
 use crate::dossier::load_dossiers;
-use crate::engine::functions::parse_date;
 use crate::engine::{check_dossier, CheckOptions, DossierOutcome, Lang, Limits, NotShown};
 use crate::error::GuifanError;
 use crate::finding::{sort_findings, DossierSummary, Finding, Severity};

@@ -13,9 +13,11 @@ use cel::{Context, ExecutionError, Value};
 use rayon::prelude::*;
 
 use super::budget::{metered, Spent};
-use super::functions::{date_to_timestamp, environment, parse_date};
-use super::values::{root_value, settle, to_cel_value, to_value, BoxedVal};
+use super::values::{root_value, settle, to_value, BoxedVal};
 use super::{finding_at, CheckOptions, FindingText, Lang, Skip};
+use crate::cel::{
+    date_to_timestamp, environment, parse_date, to_cel_value, MAX_LIST_ELEMENTS, MAX_STRING_BYTES,
+};
 use crate::document::{escape_pointer_token, Node, NodeKind};
 use crate::dossier::Dossier;
 use crate::finding::{Finding, Severity, RULE_ERROR};
@@ -465,11 +467,6 @@ enum Failure {
     /// A string of that many bytes or a list of that many elements.
     TooLarge(usize),
 }
-
-/// The longest string (in bytes) and the longest list a pack variable may hold: a variable
-/// that doubles another (`a + a`) would otherwise double its way to an aborted allocation.
-pub const MAX_STRING_BYTES: usize = 16 << 20;
-pub const MAX_LIST_ELEMENTS: usize = 2_000_000;
 
 /// The size of a value past the limits, if it is.
 fn oversized(value: &dyn Val) -> Option<usize> {

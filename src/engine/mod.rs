@@ -10,7 +10,6 @@
 
 pub mod budget;
 pub(crate) mod evaluate;
-pub mod functions;
 mod structure;
 mod values;
 mod waivers;

@@ -20,7 +20,6 @@ use cel::common::types::{
     CelTimestamp, CelUInt, Kind, Type,
 };
 use cel::common::value::{Builtin, BuiltinRef, CowVal, Val};
-use cel::objects::{Key, Map};
 use cel::{ExecutionError, Value};
 
 use super::budget::{Elements, MeteredIterator, MeteredList};
@@ -300,31 +299,6 @@ impl Zeroer for NodeMap<'_> {
     }
 }
 
-/// A value as a [`Value`], as `Value::try_from` converts it, [`NodeMap`]s included.
-pub fn to_cel_value(value: &dyn Val) -> Result<Value, ExecutionError> {
-    if let Some(list) = value.downcast_ref::<CelList>() {
-        let items = list
-            .inner()
-            .iter()
-            .map(|item| to_cel_value(item.as_ref()))
-            .collect::<Result<Vec<_>, _>>()?;
-        return Ok(Value::List(Arc::new(items)));
-    }
-    if let Some(map) = value.downcast_ref::<CelMap>() {
-        let mut entries = std::collections::HashMap::with_capacity(map.inner().len());
-        for (key, item) in map.inner() {
-            entries.insert(Key::from(key.clone()), to_cel_value(item.as_ref())?);
-        }
-        return Ok(Value::Map(Map {
-            map: Arc::new(entries),
-        }));
-    }
-    if is_node_map(value) {
-        return NodeMapView { value }.to_cel_value();
-    }
-    Value::try_from(value)
-}
-
 /// A value kept past the evaluation that made it (a pack variable), as it would be after a
 /// round trip through [`Value`]: lists and maps rebuilt, every other value converted, except
 /// that the dossier's maps stay views of the tree.
@@ -361,33 +335,6 @@ fn is_plain_scalar(value: &dyn Val) -> bool {
         || value.downcast_ref::<CelBool>().is_some()
         || value.downcast_ref::<CelNull>().is_some()
         || value.downcast_ref::<CelTimestamp>().is_some()
-}
-
-/// Reads a [`NodeMap`] behind a `dyn Val` (a value that borrows cannot be downcast) through the
-/// traits every CEL map has.
-struct NodeMapView<'b> {
-    value: &'b dyn Val,
-}
-
-impl NodeMapView<'_> {
-    fn to_cel_value(&self) -> Result<Value, ExecutionError> {
-        let (Some(iterable), Some(indexer)) = (self.value.as_iterable(), self.value.as_indexer())
-        else {
-            return Value::try_from(self.value);
-        };
-        let mut entries = std::collections::HashMap::new();
-        let mut keys = iterable.iter();
-        while let Some(key) = keys.next() {
-            let Some(text) = key.downcast_ref::<CelString>() else {
-                return Value::try_from(self.value);
-            };
-            let item = indexer.get(key)?;
-            entries.insert(Key::from(text.inner().to_string()), to_cel_value(&*item)?);
-        }
-        Ok(Value::Map(Map {
-            map: Arc::new(entries),
-        }))
-    }
 }
 
 /// A pack variable's list of strings with a hash index, so that `x in list` (a reference check

@@ -1,6 +1,5 @@
-//! The CEL environment every pack is compiled and evaluated with: the standard library, the
-//! strings, lists and math extension libraries, plus the functions rule authors need for
-//! dossiers.
+//! guifan's own CEL functions, the ones rule authors need for dossiers (the environment that
+//! declares them with the standard library and extensions: `environment.rs`):
 //!
 //! - `date(s)`: an ISO date (`2026-05-01`) or a GB/T 39046 date (`20260501`) as a timestamp, so
 //!   dates compare correctly whichever way they were written.
@@ -27,110 +26,14 @@
 //! computes before evaluation. A function added here must keep it so (docs/SECURITY.md).
 
 use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, RwLock};
+use std::sync::Arc;
 
 use cel::common::types::{self, CelBool, CelString, CelTimestamp};
 use cel::common::value::CowVal;
-use cel::{Env, ExecutionError};
+use cel::ExecutionError;
 use chrono::{NaiveDate, TimeZone};
 
-static ENVIRONMENT: LazyLock<Arc<Env>> = LazyLock::new(|| Arc::new(build_environment()));
-
-/// The one environment (building the standard library costs ~35 µs: done once).
-pub fn environment() -> Arc<Env> {
-    Arc::clone(&ENVIRONMENT)
-}
-
-/// The functions this module adds, for static checks of rule expressions.
-pub const CUSTOM_FUNCTIONS: &[&str] = &[
-    "code_parts",
-    "date",
-    "duplicates",
-    "is_date",
-    "matches",
-    "uscc_problem",
-    "uscc_valid",
-];
-
-fn build_environment() -> Env {
-    let mut env = Env::stdlib();
-    // cel-go's strings (replace, substring, split, join …), lists (flatten, distinct, sort …) and
-    // math (greatest, least …) libraries
-    let extensions = [
-        env.add_extension(cel::extensions::strings),
-        env.add_extension(cel::extensions::lists),
-        env.add_extension(cel::extensions::math),
-    ];
-    for extension in extensions {
-        if let Err(error) = extension {
-            panic!("a CEL extension library does not load: {error}");
-        }
-    }
-    let declared = [
-        env.add_overload(
-            "date",
-            "date_string",
-            vec![types::STRING_TYPE],
-            date_function,
-        ),
-        env.add_overload(
-            "date",
-            "date_timestamp",
-            vec![types::TIMESTAMP_TYPE],
-            date_function,
-        ),
-        env.add_overload(
-            "matches",
-            "guifan_matches_string",
-            vec![types::STRING_TYPE, types::STRING_TYPE],
-            matches_function,
-        ),
-        env.add_member_overload(
-            "matches",
-            "guifan_string_matches",
-            types::STRING_TYPE,
-            vec![types::STRING_TYPE],
-            matches_function,
-        ),
-        env.add_overload(
-            "duplicates",
-            "duplicates_list",
-            vec![types::LIST_TYPE],
-            duplicates_function,
-        ),
-        env.add_overload(
-            "is_date",
-            "is_date_string",
-            vec![types::STRING_TYPE],
-            is_date_function,
-        ),
-        env.add_overload(
-            "uscc_valid",
-            "uscc_valid_string",
-            vec![types::STRING_TYPE],
-            uscc_function,
-        ),
-        env.add_overload(
-            "uscc_problem",
-            "uscc_problem_string_string",
-            vec![types::STRING_TYPE, types::STRING_TYPE],
-            uscc_problem_function,
-        ),
-        env.add_overload(
-            "code_parts",
-            "code_parts_string_list",
-            vec![types::STRING_TYPE, types::LIST_TYPE],
-            code_parts_function,
-        ),
-    ];
-    for declaration in declared {
-        if let Err(error) = declaration {
-            // the declarations are constants of this file: a conflict is a bug caught by tests
-            panic!("guifan's CEL functions conflict with the standard library: {error}");
-        }
-    }
-    env
-}
+use super::regex_cache::{cached_regex, regex_is_match};
 
 fn string_argument<'a, 'b, 'v>(
     args: &'a [CowVal<'b, 'v>],
@@ -143,7 +46,9 @@ fn string_argument<'a, 'b, 'v>(
         .ok_or_else(|| ExecutionError::function_error(function, "expects a string argument"))
 }
 
-fn date_function<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+pub(super) fn date_function<'b, 'v>(
+    args: Vec<CowVal<'b, 'v>>,
+) -> Result<CowVal<'b, 'v>, ExecutionError> {
     if let Some(timestamp) = args
         .first()
         .and_then(|value| value.downcast_ref::<CelTimestamp>())
@@ -160,7 +65,7 @@ fn date_function<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, Ex
     Ok(CowVal::owned(CelTimestamp::from(date_to_timestamp(date))))
 }
 
-fn duplicates_function<'b, 'v>(
+pub(super) fn duplicates_function<'b, 'v>(
     args: Vec<CowVal<'b, 'v>>,
 ) -> Result<CowVal<'b, 'v>, ExecutionError> {
     use std::collections::HashSet;
@@ -193,7 +98,9 @@ fn duplicates_function<'b, 'v>(
     Ok(CowVal::owned(types::CelList::from(repeated)))
 }
 
-fn is_date_function<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+pub(super) fn is_date_function<'b, 'v>(
+    args: Vec<CowVal<'b, 'v>>,
+) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let text = string_argument(&args, 0, "is_date")?;
     Ok(CowVal::owned(CelBool::from(parse_date(text).is_some())))
 }
@@ -214,72 +121,9 @@ pub fn date_to_timestamp(date: NaiveDate) -> chrono::DateTime<chrono::FixedOffse
     utc.from_utc_datetime(&date.and_time(chrono::NaiveTime::MIN))
 }
 
-static REGEX_CACHE: LazyLock<RwLock<HashMap<String, Arc<regex::Regex>>>> =
-    LazyLock::new(Default::default);
-
-/// Patterns kept by the process-wide cache and by each thread's. A pack has a few dozen
-/// patterns; patterns made from dossier values (`x.matches(item.name)`) are each new, and an
-/// unbounded cache grew to gigabytes. A full cache is emptied and refilled by the patterns in
-/// use: simpler than an LRU, and as good for a working set far below the cap.
-pub const REGEX_CACHE_CAPACITY: usize = 1024;
-/// The largest compiled program a pattern may have (the `regex` crate's default is 10 MiB
-/// per pattern; a cache of them would hold gigabytes).
-const REGEX_SIZE_LIMIT: usize = 1 << 20;
-
-/// The patterns in the process-wide cache now (never more than [`REGEX_CACHE_CAPACITY`]).
-pub fn regex_cache_len() -> usize {
-    REGEX_CACHE.read().map(|cache| cache.len()).unwrap_or(0)
-}
-
-/// Compiles a pattern once and keeps it for later calls in the process (see
-/// [`REGEX_CACHE_CAPACITY`]).
-pub fn cached_regex(pattern: &str) -> Result<Arc<regex::Regex>, regex::Error> {
-    if let Ok(cache) = REGEX_CACHE.read() {
-        if let Some(compiled) = cache.get(pattern) {
-            return Ok(Arc::clone(compiled));
-        }
-    }
-    let compiled = Arc::new(
-        regex::RegexBuilder::new(pattern)
-            .size_limit(REGEX_SIZE_LIMIT)
-            .build()?,
-    );
-    if let Ok(mut cache) = REGEX_CACHE.write() {
-        if cache.len() >= REGEX_CACHE_CAPACITY {
-            cache.clear();
-        }
-        cache.insert(pattern.to_string(), Arc::clone(&compiled));
-    }
-    Ok(compiled)
-}
-
-thread_local! {
-    /// This thread's own copies of the patterns it used: a match touches no lock, reference
-    /// count or match cache that another thread also uses (with two threads matching the same
-    /// date pattern per value, the shared ones cost more than the matching).
-    static LOCAL_REGEXES: std::cell::RefCell<
-        HashMap<String, regex::Regex, std::hash::BuildHasherDefault<crate::document::WordHasher>>,
-    > = std::cell::RefCell::new(HashMap::default());
-}
-
-/// Whether `text` matches `pattern`, compiled once per process (see [`cached_regex`]).
-fn regex_is_match(pattern: &str, text: &str) -> Result<bool, regex::Error> {
-    LOCAL_REGEXES.with(|local| {
-        if let Some(compiled) = local.borrow().get(pattern) {
-            return Ok(compiled.is_match(text));
-        }
-        let compiled = regex::Regex::clone(&*cached_regex(pattern)?);
-        let result = compiled.is_match(text);
-        let mut local = local.borrow_mut();
-        if local.len() >= REGEX_CACHE_CAPACITY {
-            local.clear();
-        }
-        local.insert(pattern.to_string(), compiled);
-        Ok(result)
-    })
-}
-
-fn matches_function<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+pub(super) fn matches_function<'b, 'v>(
+    args: Vec<CowVal<'b, 'v>>,
+) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let text = string_argument(&args, 0, "matches")?;
     let pattern = string_argument(&args, 1, "matches")?;
     let matched = regex_is_match(pattern, text).map_err(|error| {
@@ -291,7 +135,9 @@ fn matches_function<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>,
     Ok(CowVal::owned(CelBool::from(matched)))
 }
 
-fn uscc_function<'b, 'v>(args: Vec<CowVal<'b, 'v>>) -> Result<CowVal<'b, 'v>, ExecutionError> {
+pub(super) fn uscc_function<'b, 'v>(
+    args: Vec<CowVal<'b, 'v>>,
+) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let text = string_argument(&args, 0, "uscc_valid")?;
     Ok(CowVal::owned(CelBool::from(uscc_is_valid(text))))
 }
@@ -401,7 +247,7 @@ pub fn uscc_problem(code: &str, english: bool) -> Option<String> {
     None
 }
 
-fn uscc_problem_function<'b, 'v>(
+pub(super) fn uscc_problem_function<'b, 'v>(
     args: Vec<CowVal<'b, 'v>>,
 ) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let text = string_argument(&args, 0, "uscc_problem")?;
@@ -410,7 +256,7 @@ fn uscc_problem_function<'b, 'v>(
     Ok(CowVal::owned(CelString::from(problem)))
 }
 
-fn code_parts_function<'b, 'v>(
+pub(super) fn code_parts_function<'b, 'v>(
     args: Vec<CowVal<'b, 'v>>,
 ) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let code = string_argument(&args, 0, "code_parts")?.to_string();
@@ -474,6 +320,7 @@ fn code_parts_function<'b, 'v>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cel::environment;
     use cel::{Context, Value};
 
     fn evaluate(expression: &str) -> Result<Value, ExecutionError> {

@@ -1,0 +1,261 @@
+//! The manifest (`pack.yaml`): the pack's id, version, standard and dates, the files it
+//! includes (each parsed and checked for unknown keys), and the name of its dossier schema.
+
+use std::path::PathBuf;
+use std::sync::{Arc, LazyLock};
+
+use regex::Regex;
+
+use super::{PackFiles, ParsedFile, Problems};
+use crate::cel::parse_date;
+use crate::document::{parse_documents, Node, NodeKind, Syntax};
+use crate::error::GuifanError;
+use crate::pack::de::{from_node, suggest, Spanned};
+use crate::pack::spec::ManifestSpec;
+use crate::pack::Manifest;
+use crate::source::{SourceFile, Span};
+
+const MANIFEST_KEYS: &[&str] = &[
+    "pack",
+    "schema",
+    "include",
+    "clauses",
+    "references",
+    "aliases",
+    "variables",
+    "rules",
+];
+const CONTENT_KEYS: &[&str] = &["clauses", "references", "aliases", "variables", "rules"];
+
+/// What the manifest gives before the sections are read.
+pub(super) struct Manifested {
+    pub manifest_file: Arc<SourceFile>,
+    /// The manifest first, then each file it includes, in order: the order of the phases'
+    /// reading and of the problems reported.
+    pub parsed: Vec<ParsedFile>,
+    pub manifest: Option<Manifest>,
+    /// The schema's file name, where the manifest names it.
+    pub schema_path: Option<(String, Span)>,
+    /// Every file read from disk, so that no output can be written over the pack in use.
+    pub paths_on_disk: Vec<(String, PathBuf)>,
+}
+
+/// Reads the manifest and the files it includes; an unreadable manifest ends the load.
+pub(super) fn read_manifest(
+    files: &PackFiles,
+    manifest_name: &str,
+    problems: &mut Problems,
+) -> Result<Manifested, GuifanError> {
+    let (manifest_file, manifest_path) =
+        files
+            .read(manifest_name)
+            .map_err(|message| GuifanError::Read {
+                path: format!("{}/{manifest_name}", files.display()),
+                message,
+            })?;
+    // every file read from disk, so that no output can be written over the pack in use
+    let mut paths_on_disk: Vec<(String, PathBuf)> = manifest_path
+        .map(|path| (manifest_file.name.clone(), path))
+        .into_iter()
+        .collect();
+    let mut parsed = Vec::new();
+    let manifest_root = parse_file(&manifest_file, problems);
+    let mut manifest_spec: Option<ManifestSpec> = None;
+    let mut schema_path: Option<(String, Span)> = None;
+    if let Some(root) = &manifest_root {
+        for entry in root.as_entries().unwrap_or_default() {
+            match &*entry.key {
+                "pack" => match from_node::<ManifestSpec>(&manifest_file, &entry.value) {
+                    Ok(spec) => manifest_spec = Some(spec),
+                    Err(error) => problems.field(&manifest_file, entry.value.span, error),
+                },
+                "schema" => match entry.value.as_str() {
+                    Some(path) => schema_path = Some((path.to_string(), entry.value.span)),
+                    None => problems.add(
+                        &manifest_file,
+                        entry.value.span,
+                        "`schema` names the pack's JSON Schema file",
+                        "a file name was expected",
+                    ),
+                },
+                "include" => {
+                    for item in entry.value.as_items().unwrap_or_default() {
+                        let Some(path) = item.as_str() else {
+                            problems.add(
+                                &manifest_file,
+                                item.span,
+                                "an include is a file name",
+                                "here",
+                            );
+                            continue;
+                        };
+                        match files.read(path) {
+                            Ok((file, path_on_disk)) => {
+                                paths_on_disk
+                                    .extend(path_on_disk.map(|path| (file.name.clone(), path)));
+                                if let Some(root) = parse_file(&file, problems) {
+                                    check_keys(&file, &root, CONTENT_KEYS, problems);
+                                    parsed.push(ParsedFile { file, root });
+                                }
+                            }
+                            Err(message) => problems.add(
+                                &manifest_file,
+                                item.span,
+                                format!("cannot read the included file `{path}`: {message}"),
+                                "included here",
+                            ),
+                        }
+                    }
+                    if entry.value.as_items().is_none() {
+                        problems.add(
+                            &manifest_file,
+                            entry.value.span,
+                            "`include` is a list of file names",
+                            "here",
+                        );
+                    }
+                }
+                // the sections are read with every file's below; unknown keys: check_keys
+                _ => {}
+            }
+        }
+        check_keys(&manifest_file, root, MANIFEST_KEYS, problems);
+        for required in ["pack", "schema"] {
+            if root.entry(required).is_none() {
+                problems.add(
+                    &manifest_file,
+                    root.locate("").span,
+                    format!("the manifest has no `{required}`"),
+                    format!("`{required}` is required"),
+                );
+            }
+        }
+        parsed.insert(
+            0,
+            ParsedFile {
+                file: Arc::clone(&manifest_file),
+                root: root.clone(),
+            },
+        );
+    }
+
+    let manifest = manifest_spec.and_then(|spec| build_manifest(&manifest_file, spec, problems));
+
+    Ok(Manifested {
+        manifest_file,
+        parsed,
+        manifest,
+        schema_path,
+        paths_on_disk,
+    })
+}
+
+fn parse_file(file: &Arc<SourceFile>, problems: &mut Problems) -> Option<Node> {
+    match parse_documents(file, Syntax::for_name(&file.name)) {
+        Ok(mut documents) => {
+            if documents.len() != 1 {
+                problems.add(
+                    file,
+                    Span::default(),
+                    "a pack file holds exactly one YAML document",
+                    "here",
+                );
+                return None;
+            }
+            let root = documents.remove(0);
+            if !matches!(root.kind, NodeKind::Map(_)) {
+                problems.add(
+                    file,
+                    root.span,
+                    "a pack file is a mapping",
+                    "a mapping was expected",
+                );
+                return None;
+            }
+            Some(root)
+        }
+        Err(error) => {
+            problems.add(file, error.span, error.message, error.label);
+            None
+        }
+    }
+}
+
+fn check_keys(file: &SourceFile, root: &Node, allowed: &[&str], problems: &mut Problems) {
+    for entry in root.as_entries().unwrap_or_default() {
+        if !allowed.contains(&&*entry.key) {
+            problems.add_with_help(
+                file,
+                entry.key_span,
+                format!("unknown key `{}`", entry.key),
+                "not a key of the pack format",
+                suggest(&entry.key, allowed),
+            );
+        }
+    }
+}
+
+fn build_manifest(
+    file: &SourceFile,
+    spec: ManifestSpec,
+    problems: &mut Problems,
+) -> Option<Manifest> {
+    static PACK_ID: LazyLock<Regex> =
+        LazyLock::new(|| Regex::new(r"^[a-z0-9]+([.-][a-z0-9]+)*$").expect("valid pattern"));
+    if !PACK_ID.is_match(&spec.id) {
+        problems.add(
+            file,
+            spec.id.span,
+            format!(
+                "the pack id `{}` must be lowercase words joined by `.` or `-`",
+                spec.id.value
+            ),
+            "pack id",
+        );
+    }
+    if let Err(error) = semver::Version::parse(&spec.version) {
+        problems.add(
+            file,
+            spec.version.span,
+            format!(
+                "`{}` is not a semantic version: {error}",
+                spec.version.value
+            ),
+            "e.g. 1.0.0",
+        );
+    }
+    let effective_from = date_field(file, &spec.effective_from, problems);
+    let effective_until = spec
+        .effective_until
+        .as_ref()
+        .and_then(|until| date_field(file, until, problems));
+    Some(Manifest {
+        id: spec.id.value,
+        version: spec.version.value,
+        title: spec.title,
+        standard_code: spec.standard.code,
+        standard_title: spec.standard.title,
+        effective_from: effective_from?,
+        effective_until,
+        waivers_need_document: spec
+            .waivers
+            .is_some_and(|policy| policy.shall_requires_document),
+    })
+}
+
+pub(super) fn date_field(
+    file: &SourceFile,
+    value: &Spanned<String>,
+    problems: &mut Problems,
+) -> Option<chrono::NaiveDate> {
+    let date = parse_date(value);
+    if date.is_none() {
+        problems.add(
+            file,
+            value.span,
+            format!("`{}` is not a date (YYYY-MM-DD or YYYYMMDD)", value.value),
+            "a date was expected",
+        );
+    }
+    date
+}

@@ -1,0 +1,351 @@
+//! Strict pack loading: every file parsed with spans, every entry typed, every CEL expression
+//! compiled, every reference (clause, variable, binding) checked, and every error of the whole
+//! pack reported in one run at its line and column in the pack's own files.
+//!
+//! This file holds the entry points, where a pack's files come from (`PackFiles`), the problems
+//! collected on the way and the phase loop: each section of every file, in the order clauses,
+//! references, aliases, variables, rules (each phase needs the ones before). What each phase
+//! does is in a file of its own: the manifest and its includes (`manifest.rs`), the dossier
+//! schema (`schema.rs`), aliases (`aliases.rs`), clauses, references and attestation rules
+//! (`clauses.rs`), pack variables (`variables.rs`), rules (`rules.rs`), CEL expressions
+//! (`expressions.rs`), what they read (`reads.rs`) and message templates (`templates.rs`).
+
+mod aliases;
+mod clauses;
+mod expressions;
+mod manifest;
+mod reads;
+mod rules;
+mod schema;
+mod templates;
+mod variables;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock};
+
+use include_dir::Dir;
+use regex::Regex;
+
+use super::de::from_node;
+use super::resolve;
+use super::spec::{ClauseSpec, ReferenceSpec, RuleSpec, VariableSpec};
+use super::{Clause, Pack, Reference, Rule, Variable};
+use crate::document::Node;
+use crate::error::{GuifanError, LocatedError};
+use crate::source::{SourceFile, Span};
+
+/// Where a pack's files come from.
+pub enum PackFiles {
+    Directory {
+        root: PathBuf,
+        display: String,
+    },
+    Embedded {
+        directory: &'static Dir<'static>,
+        display: String,
+    },
+    /// Files held in memory, by their path relative to the pack's root (`rules/items.yaml`):
+    /// packs built by a program, such as the fuzz targets (fuzz/), with no file system.
+    Memory {
+        files: BTreeMap<String, Vec<u8>>,
+        display: String,
+    },
+}
+
+impl PackFiles {
+    fn display(&self) -> &str {
+        match self {
+            PackFiles::Directory { display, .. }
+            | PackFiles::Embedded { display, .. }
+            | PackFiles::Memory { display, .. } => display,
+        }
+    }
+
+    /// Reads a file the pack names, through the one resolver that confines it to the pack
+    /// (`resolve.rs`); also gives the file's canonical path on disk, if it has one.
+    fn read(&self, relative: &str) -> Result<(Arc<SourceFile>, Option<PathBuf>), String> {
+        let name = if self.display().is_empty() {
+            relative.to_string()
+        } else {
+            format!("{}/{relative}", self.display())
+        };
+        let resolved = match self {
+            PackFiles::Directory { root, .. } => resolve::read_from_directory(root, relative)?,
+            PackFiles::Embedded { directory, .. } => {
+                resolve::read_from_embedded(directory, relative)?
+            }
+            PackFiles::Memory { files, .. } => resolve::read_from_memory(files, relative)?,
+        };
+        Ok((
+            Arc::new(SourceFile::new(name, resolved.text)),
+            resolved.path_on_disk,
+        ))
+    }
+}
+
+/// Loads a pack from a directory holding `pack.yaml`, or from a manifest file.
+pub fn load_pack_from_path(path: &Path) -> Result<Pack, GuifanError> {
+    let display = path.to_string_lossy().trim_end_matches('/').to_string();
+    if path.is_file() {
+        let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let manifest = path
+            .file_name()
+            .map(|name| name.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let display = Path::new(&display)
+            .parent()
+            .map(|parent| parent.to_string_lossy().to_string())
+            .unwrap_or_default();
+        load_pack_with_manifest(&PackFiles::Directory { root, display }, &manifest)
+    } else if path.is_dir() {
+        load_pack(&PackFiles::Directory {
+            root: path.to_path_buf(),
+            display,
+        })
+    } else {
+        Err(GuifanError::Read {
+            path: display,
+            message: "no such pack directory or file".to_string(),
+        })
+    }
+}
+
+/// Loads the pack whose manifest is `pack.yaml`.
+pub fn load_pack(files: &PackFiles) -> Result<Pack, GuifanError> {
+    load_pack_with_manifest(files, "pack.yaml")
+}
+
+struct ParsedFile {
+    file: Arc<SourceFile>,
+    root: Node,
+}
+
+#[derive(Default)]
+struct Problems(Vec<LocatedError>);
+
+impl Problems {
+    fn add(
+        &mut self,
+        file: &SourceFile,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+    ) {
+        self.0
+            .push(LocatedError::new(file, span, message, label, None));
+    }
+
+    fn add_with_help(
+        &mut self,
+        file: &SourceFile,
+        span: Span,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: String,
+    ) {
+        self.0
+            .push(LocatedError::new(file, span, message, label, Some(help)));
+    }
+
+    fn field(&mut self, file: &SourceFile, fallback: Span, error: super::de::FieldError) {
+        let span = error.span.unwrap_or(fallback);
+        let label = if error.message.starts_with("unknown key") {
+            "not a key of the pack format"
+        } else {
+            "here"
+        };
+        self.0.push(LocatedError::new(
+            file,
+            span,
+            error.message,
+            label,
+            error.help,
+        ));
+    }
+}
+
+fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pack, GuifanError> {
+    let mut problems = Problems::default();
+    let manifest::Manifested {
+        manifest_file,
+        parsed,
+        manifest,
+        schema_path,
+        mut paths_on_disk,
+    } = manifest::read_manifest(files, manifest_name, &mut problems)?;
+
+    // the schema: needed before aliases (their targets) and rules (the dossier's sections)
+    let schema::DossierSchema {
+        json: schema_json,
+        validator,
+        file: schema_file,
+    } = schema::read_schema(
+        files,
+        &manifest_file,
+        schema_path.as_ref(),
+        &mut paths_on_disk,
+        &mut problems,
+    );
+    let schema_titles = schema::property_names(&schema_json);
+    let schema_properties: BTreeSet<String> = schema_titles.keys().cloned().collect();
+    let sections: BTreeSet<String> = schema_json
+        .get("properties")
+        .and_then(|properties| properties.as_object())
+        .map(|properties| properties.keys().cloned().collect())
+        .unwrap_or_default();
+
+    let mut context = Loader {
+        variable_bytes: BTreeMap::new(),
+        problems,
+        clauses: Vec::new(),
+        clause_spans: BTreeMap::new(),
+        rule_ids: BTreeMap::new(),
+        programs: std::collections::HashMap::new(),
+        aliases: BTreeMap::new(),
+        variables: Vec::new(),
+        rules: Vec::new(),
+        references: Vec::new(),
+        sections,
+        schema_properties,
+    };
+    for phase in ["clauses", "references", "aliases", "variables", "rules"] {
+        for parsed_file in &parsed {
+            if let Some(node) = parsed_file.root.get(phase) {
+                context.section(phase, &parsed_file.file, node);
+            }
+        }
+    }
+    context.attestation_rules();
+
+    let Loader {
+        problems,
+        clauses,
+        aliases,
+        variables,
+        rules,
+        references,
+        schema_properties,
+        ..
+    } = context;
+    if !problems.0.is_empty() {
+        let mut problems = problems;
+        // in the order of the files and of the text, as a person reads them
+        let order: Vec<String> = parsed
+            .iter()
+            .map(|parsed| parsed.file.name.clone())
+            .collect();
+        problems.0.sort_by_key(|problem| {
+            let name = problem.source_code.name.clone();
+            let file_rank = order
+                .iter()
+                .position(|known| *known == name)
+                .unwrap_or(order.len());
+            (file_rank, name, problem.offset)
+        });
+        return Err(GuifanError::Pack {
+            pack: files.display().to_string(),
+            count: problems.0.len(),
+            problems: problems.0,
+        });
+    }
+    let (Some(manifest), Some(validator)) = (manifest, validator) else {
+        return Err(GuifanError::Usage(format!(
+            "the pack {} is incomplete",
+            files.display()
+        )));
+    };
+    let mut pack_files: Vec<Arc<SourceFile>> = parsed
+        .iter()
+        .map(|parsed| Arc::clone(&parsed.file))
+        .collect();
+    pack_files.extend(schema_file);
+    let field_names = super::field_names::FieldNames::new(&schema_json, &aliases);
+    Ok(Pack {
+        manifest,
+        clauses,
+        field_names,
+        aliases,
+        schema: schema_json,
+        schema_properties,
+        field_titles: schema_titles
+            .into_iter()
+            .filter_map(|(name, title)| title.map(|title| (name, title)))
+            .collect(),
+        validator,
+        variables,
+        rules,
+        references,
+        files: pack_files,
+        paths_on_disk,
+    })
+}
+
+struct Loader {
+    /// The estimated longest string of each variable built only from literals and variables.
+    variable_bytes: BTreeMap<String, usize>,
+    problems: Problems,
+    clauses: Vec<Clause>,
+    clause_spans: BTreeMap<String, (Arc<SourceFile>, Span)>,
+    rule_ids: BTreeMap<String, (Arc<SourceFile>, Span)>,
+    /// Programs compiled so far, by their text.
+    programs: std::collections::HashMap<String, Arc<cel::Program>>,
+    aliases: BTreeMap<String, String>,
+    variables: Vec<Variable>,
+    rules: Vec<Rule>,
+    references: Vec<Reference>,
+    sections: BTreeSet<String>,
+    schema_properties: BTreeSet<String>,
+}
+
+static IDENTIFIER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*$").expect("valid pattern"));
+
+impl Loader {
+    fn section(&mut self, phase: &str, file: &Arc<SourceFile>, node: &Node) {
+        if phase == "aliases" {
+            let Some(entries) = node.as_entries() else {
+                self.problems.add(
+                    file,
+                    node.span,
+                    "`aliases` maps a key as written to its canonical key",
+                    "a mapping was expected",
+                );
+                return;
+            };
+            for entry in entries {
+                self.alias(file, entry);
+            }
+            return;
+        }
+        let Some(items) = node.as_items() else {
+            self.problems.add(
+                file,
+                node.span,
+                format!("`{phase}` is a list"),
+                "a list was expected",
+            );
+            return;
+        };
+        for item in items {
+            match phase {
+                "clauses" => match from_node::<ClauseSpec>(file, item) {
+                    Ok(spec) => self.clause(file, spec),
+                    Err(error) => self.problems.field(file, item.span, error),
+                },
+                "references" => match from_node::<ReferenceSpec>(file, item) {
+                    Ok(spec) => self.reference(file, spec),
+                    Err(error) => self.problems.field(file, item.span, error),
+                },
+                "variables" => match from_node::<VariableSpec>(file, item) {
+                    Ok(spec) => self.variable(file, item, spec),
+                    Err(error) => self.problems.field(file, item.span, error),
+                },
+                _ => match from_node::<RuleSpec>(file, item) {
+                    Ok(spec) => self.rule(file, item, spec),
+                    Err(error) => self.problems.field(file, item.span, error),
+                },
+            }
+        }
+    }
+}

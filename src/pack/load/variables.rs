@@ -1,0 +1,68 @@
+//! Pack variables: named CEL expressions computed once per dossier, each able to read the ones
+//! before it; their names checked and their string growth estimated where they are written.
+
+use std::sync::Arc;
+
+use super::expressions::BUILTIN_NAMES;
+use super::{Loader, IDENTIFIER};
+use crate::document::Node;
+use crate::pack::spec::VariableSpec;
+use crate::pack::Variable;
+use crate::source::SourceFile;
+
+impl Loader {
+    pub(super) fn variable(&mut self, file: &Arc<SourceFile>, node: &Node, spec: VariableSpec) {
+        let name = spec.name.value.clone();
+        if !IDENTIFIER.is_match(&name) {
+            self.problems.add(
+                file,
+                spec.name.span,
+                format!("`{name}` is not a CEL identifier"),
+                "variable name",
+            );
+            return;
+        }
+        if self.sections.contains(&name)
+            || BUILTIN_NAMES.contains(&name.as_str())
+            || self.variables.iter().any(|variable| variable.name == name)
+        {
+            self.problems.add(
+                file,
+                spec.name.span,
+                format!("the variable `{name}` is already a name"),
+                "choose another name",
+            );
+            return;
+        }
+        let known = self.known_names(&[]);
+        let Some(expression) = self.compile(file, node.get("expr"), &spec.expr, &known) else {
+            return;
+        };
+        // string growth, estimated where the variable is written (the runtime bounds the rest)
+        if let Some(bytes) = crate::pack::expression_limits::estimated_string_bytes(
+            &expression.source,
+            &expression.variables,
+            &self.variable_bytes,
+        ) {
+            let limit = crate::cel::MAX_STRING_BYTES;
+            if bytes > limit {
+                self.problems.add_with_help(
+                    file,
+                    spec.expr.span,
+                    format!(
+                        "the variable `{name}` can grow to about {bytes} bytes, more than the {limit} a value may hold"
+                    ),
+                    "grows too large",
+                    "a variable that repeats another (`b: a + a`) doubles it: compute what the rules need instead".to_string(),
+                );
+                return;
+            }
+            self.variable_bytes.insert(name.clone(), bytes);
+        }
+        self.variables.push(Variable {
+            name,
+            expression,
+            description: spec.description,
+        });
+    }
+}
