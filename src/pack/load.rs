@@ -162,7 +162,10 @@ impl Problems {
             .push(LocatedError::new(file, span, message, label, Some(help)));
     }
 
-    fn field(&mut self, file: &SourceFile, fallback: Span, error: super::de::FieldError) {
+    fn field(&mut self, file: &SourceFile, fallback: Span, mut error: super::de::FieldError) {
+        for also in std::mem::take(&mut error.also) {
+            self.field(file, fallback, also);
+        }
         let span = error.span.unwrap_or(fallback);
         let label = if error.message.starts_with("unknown key") {
             "not a key of the pack format"
@@ -372,6 +375,8 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         references: Vec::new(),
         sections,
         schema_properties,
+        schema: schema_json.clone(),
+        scope: super::static_check::Scope::default(),
     };
     for phase in ["clauses", "references", "aliases", "variables", "rules"] {
         for parsed_file in &parsed {
@@ -479,13 +484,13 @@ fn parse_file(file: &Arc<SourceFile>, problems: &mut Problems) -> Option<Node> {
 fn check_keys(file: &SourceFile, root: &Node, allowed: &[&str], problems: &mut Problems) {
     for entry in root.as_entries().unwrap_or_default() {
         if !allowed.contains(&&*entry.key) {
-            problems.add_with_help(
+            problems.0.push(LocatedError::new(
                 file,
                 entry.key_span,
                 format!("unknown key `{}`", entry.key),
                 "not a key of the pack format",
                 suggest(&entry.key, allowed),
-            );
+            ));
         }
     }
 }
@@ -596,6 +601,10 @@ struct Loader {
     references: Vec<Reference>,
     sections: BTreeSet<String>,
     schema_properties: BTreeSet<String>,
+    /// The dossier schema, against which every field an expression selects is checked.
+    schema: serde_json::Value,
+    /// The bindings of the rule being compiled, as paths in the schema.
+    scope: super::static_check::Scope,
 }
 
 static IDENTIFIER: LazyLock<Regex> =
@@ -685,10 +694,7 @@ impl Loader {
             );
         } else if !self.schema_properties.contains(target) {
             let known: Vec<&str> = self.schema_properties.iter().map(String::as_str).collect();
-            let closest = suggest(target, &known);
-            let help = closest
-                .split_once('?')
-                .map(|(first, _)| format!("{first}?"));
+            let help = super::static_check::did_you_mean(target, known);
             self.problems.0.push(LocatedError::new(
                 file,
                 entry.value.span,
@@ -915,8 +921,7 @@ impl Loader {
                     .iter()
                     .map(|known| known.standard.as_str())
                     .collect();
-                let help = suggest(&reference.standard, &known);
-                let help = help.split_once('?').map(|(first, _)| format!("{first}?"));
+                let help = super::static_check::did_you_mean(&reference.standard, known);
                 self.problems.0.push(LocatedError::new(
                     file,
                     reference.standard.span,
@@ -965,8 +970,7 @@ impl Loader {
                         .iter()
                         .map(|clause| clause.number.as_str())
                         .collect();
-                    let help = suggest(&number.value, &known);
-                    let help = help.split_once('?').map(|(first, _)| format!("{first}?"));
+                    let help = super::static_check::did_you_mean(&number.value, known);
                     self.problems.0.push(LocatedError::new(
                         file,
                         number.span,
@@ -1015,6 +1019,10 @@ impl Loader {
         let for_each = match &spec.for_each {
             Some(text) => self.parse_for_each(file, text),
             None => Vec::new(),
+        };
+        self.scope = match &spec.for_each {
+            Some(text) => self.for_each_scope(file, node.get("for_each"), text, &for_each),
+            None => super::static_check::Scope::default(),
         };
         let bindings: Vec<String> = for_each
             .iter()
@@ -1184,6 +1192,49 @@ impl Loader {
         reads
     }
 
+    /// The rule's bindings as paths in the schema; a `for_each` path the schema does not have
+    /// is an error where the path is written.
+    fn for_each_scope(
+        &mut self,
+        file: &Arc<SourceFile>,
+        node: Option<&Node>,
+        text: &Spanned<String>,
+        levels: &[Level],
+    ) -> super::static_check::Scope {
+        use super::static_check::{unknown_for_each_step, Scope, Step};
+        let mut scope = Scope::default();
+        for level in levels {
+            let mut path = match &level.from_binding {
+                Some(outer) => match scope.path_of(outer) {
+                    Some(path) => path.clone(),
+                    // the outer level was not placed: nothing is known below it
+                    None => return scope,
+                },
+                None => Vec::new(),
+            };
+            path.extend(level.path.iter().map(|field| Step::Field(field.clone())));
+            if let Some(problem) = unknown_for_each_step(&self.schema, &path, &text.value) {
+                let located = Located {
+                    file,
+                    node,
+                    value: text,
+                    offset: 0,
+                };
+                self.problems.0.push(LocatedError::new(
+                    file,
+                    located.span(problem.offset, problem.length),
+                    problem.message,
+                    problem.label,
+                    problem.help,
+                ));
+                return scope;
+            }
+            path.push(Step::Element);
+            scope.bind(&level.binding, path);
+        }
+        scope
+    }
+
     fn parse_for_each(&mut self, file: &Arc<SourceFile>, text: &Spanned<String>) -> Vec<Level> {
         let mut levels: Vec<Level> = Vec::new();
         for level_text in text.split(',') {
@@ -1231,13 +1282,13 @@ impl Loader {
                 .then(|| path[0].clone());
             if from_binding.is_none() && !self.sections.contains(&path[0]) && path[0] != "doc" {
                 let known: Vec<&str> = self.sections.iter().map(String::as_str).collect();
-                self.problems.add_with_help(
+                self.problems.0.push(LocatedError::new(
                     file,
                     text.span,
                     format!("for_each starts at `{}`, which is neither a dossier section nor an outer binding", path[0]),
                     "unknown name",
                     suggest(&path[0], &known),
-                );
+                ));
                 return Vec::new();
             }
             let path = if from_binding.is_some() || path[0] == "doc" {
@@ -1449,20 +1500,29 @@ impl Loader {
             .collect();
         let mut variables: Vec<String> = Vec::new();
         let mut ok = true;
+        // a misspelt function (`exsts`) is named as such; the variables it would have
+        // introduced are then not reported as unknown names
+        let mut static_problems = Vec::new();
+        let mut unknown_call_arguments = BTreeSet::new();
+        super::static_check::unknown_functions(
+            &program.expression().expr,
+            expression_text,
+            &mut static_problems,
+            &mut unknown_call_arguments,
+        );
         for name in references.variables() {
             if introduced.contains(name) {
                 continue;
             }
-            if !known.contains(name) {
+            if !known.contains(name) && !unknown_call_arguments.contains(name) {
                 let offset = find_identifier(expression_text, name).unwrap_or(0);
-                let known_list: Vec<&str> = known.iter().map(String::as_str).collect();
-                self.problems.add_with_help(
+                self.problems.0.push(LocatedError::new(
                     located.file,
                     located.span(offset, name.len()),
                     format!("`{name}` is not a binding, a pack variable or a dossier section"),
                     "unknown name",
-                    suggest(name, &known_list),
-                );
+                    super::static_check::did_you_mean(name, known.iter().map(String::as_str)),
+                ));
                 ok = false;
             }
             variables.push(name.to_string());
@@ -1487,12 +1547,29 @@ impl Loader {
         let mut fields = BTreeSet::new();
         let mut chains = BTreeSet::new();
         read_paths(&program.expression().expr, &mut chains, &mut fields);
+        let chains: Vec<super::ReadChain> = chains.into_iter().collect();
+        static_problems.extend(super::static_check::unknown_fields(
+            &self.schema,
+            &self.scope,
+            &chains,
+            expression_text,
+        ));
+        for problem in static_problems {
+            self.problems.0.push(LocatedError::new(
+                located.file,
+                located.span(problem.offset, problem.length),
+                problem.message,
+                problem.label,
+                problem.help,
+            ));
+            ok = false;
+        }
         ok.then(|| Expression {
             source: expression_text.to_string(),
             program,
             variables,
             fields: fields.into_iter().collect(),
-            chains: chains.into_iter().collect(),
+            chains,
             origin: Origin {
                 file: Arc::clone(located.file),
                 span: located.span(0, expression_text.len()),
@@ -1502,6 +1579,7 @@ impl Loader {
 
     /// Clauses marked `attestation` get a rule: an attestation in the dossier must name them.
     fn attestation_rules(&mut self) {
+        self.scope = super::static_check::Scope::default();
         let attested: Vec<Clause> = self
             .clauses
             .iter()

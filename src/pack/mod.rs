@@ -8,6 +8,7 @@ pub mod field_names;
 mod load;
 mod resolve;
 mod spec;
+mod static_check;
 
 pub use crate::finding::Severity;
 pub use de::{from_node, suggest, FieldError, Spanned};
