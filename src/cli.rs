@@ -41,8 +41,9 @@ pub struct ExplainArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum PackCommand {
-    /// Load a pack strictly and report what it lacks (clauses no rule covers); exit 1 when it
-    /// lacks anything, 2 when it does not load.
+    /// Load a pack strictly (every field an expression reads checked against the schema, every
+    /// function against CEL's) and report what it lacks (clauses no rule covers); exit 1 when
+    /// it lacks anything, 2 when it does not load.
     Lint(PackArgs),
     /// Print the pack's documentation as Markdown: clause → rules, and every rule.
     Doc(PackDocArgs),
