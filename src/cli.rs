@@ -41,23 +41,37 @@ pub struct ExplainArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum PackCommand {
-    /// Load a pack strictly and report what it lacks (clauses no rule covers); exit 1 when it
-    /// lacks anything, 2 when it does not load.
+    /// Load a pack strictly (every field an expression reads checked against the schema, every
+    /// function against CEL's) and report what it lacks (clauses no rule covers); exit 1 when
+    /// it lacks anything, 2 when it does not load.
     Lint(PackArgs),
     /// Print the pack's documentation as Markdown: clause → rules, and every rule.
     Doc(PackDocArgs),
 }
 
+/// The pack a command uses: `--pack DIR`, as for every command. The positional form
+/// (`guifan pack lint DIR`) is the older spelling, kept so that scripts written for it still
+/// run; it is not shown in the help.
 #[derive(Debug, clap::Args)]
 pub struct PackArgs {
     /// A pack directory or manifest file; default: the embedded national pack.
+    #[arg(long)]
     pub pack: Option<PathBuf>,
+    #[arg(value_name = "PACK", hide = true, conflicts_with = "pack")]
+    pub pack_positional: Option<PathBuf>,
+}
+
+impl PackArgs {
+    /// The pack named, by either spelling.
+    pub fn pack(&self) -> Option<&std::path::Path> {
+        self.pack.as_deref().or(self.pack_positional.as_deref())
+    }
 }
 
 #[derive(Debug, clap::Args)]
 pub struct PackDocArgs {
-    /// A pack directory or manifest file; default: the embedded national pack.
-    pub pack: Option<PathBuf>,
+    #[command(flatten)]
+    pub pack: PackArgs,
     /// Write the Markdown there (atomically) instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,

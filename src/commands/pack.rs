@@ -10,7 +10,7 @@ use crate::error::GuifanError;
 use crate::report::pack_doc;
 
 pub fn lint(arguments: &PackArgs) -> Result<Outcome, GuifanError> {
-    let pack = load_selected_pack(arguments.pack.as_deref())?;
+    let pack = load_selected_pack(arguments.pack())?;
     let text = pack_doc::lint_summary(&pack);
     print_stdout(&text)?;
     Ok(if pack.uncovered_clauses().is_empty() {
@@ -21,7 +21,7 @@ pub fn lint(arguments: &PackArgs) -> Result<Outcome, GuifanError> {
 }
 
 pub fn doc(arguments: &PackDocArgs) -> Result<Outcome, GuifanError> {
-    let pack = load_selected_pack(arguments.pack.as_deref())?;
+    let pack = load_selected_pack(arguments.pack.pack())?;
     let markdown = pack_doc::markdown(&pack);
     match &arguments.output {
         Some(path) => write_output(path, &markdown, &pack_files(&pack))?,
@@ -40,7 +40,7 @@ pub fn pack_files(pack: &crate::pack::Pack) -> ProtectedFiles {
 }
 
 pub fn schema(arguments: &PackArgs) -> Result<Outcome, GuifanError> {
-    let pack = load_selected_pack(arguments.pack.as_deref())?;
+    let pack = load_selected_pack(arguments.pack())?;
     let text = serde_json::to_string_pretty(&pack.schema)
         .map_err(|error| GuifanError::Usage(format!("the schema cannot be printed: {error}")))?;
     print_stdout(&format!("{text}\n"))?;
@@ -55,9 +55,25 @@ pub fn explain(arguments: &ExplainArgs) -> Result<Outcome, GuifanError> {
             print_stdout(&text)?;
             Ok(Outcome::Clean)
         }
-        None => Err(GuifanError::Usage(format!(
-            "`{}` is neither a rule nor a clause of {} {}",
-            arguments.topic, pack.manifest.id, pack.manifest.version
-        ))),
+        None => {
+            // a typo of a rule id or a clause number is pointed to its nearest
+            let candidates = pack
+                .rules
+                .iter()
+                .map(|rule| rule.id.as_str())
+                .chain(pack.clauses.iter().map(|clause| clause.number.as_str()))
+                .chain(
+                    pack.references
+                        .iter()
+                        .map(|reference| reference.standard.as_str()),
+                );
+            let hint = crate::pack::did_you_mean(&arguments.topic, candidates)
+                .map(|hint| format!("; {hint}"))
+                .unwrap_or_default();
+            Err(GuifanError::Usage(format!(
+                "`{}` is neither a rule nor a clause of {} {}{hint}",
+                arguments.topic, pack.manifest.id, pack.manifest.version
+            )))
+        }
     }
 }

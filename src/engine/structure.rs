@@ -132,10 +132,13 @@ fn report(
                     })
                     .flatten();
                 let help = suggest(&key, known);
-                let help = help.split_once('?').map(|(first, _)| match lang {
-                    Lang::Zh => format!("{}？", first.replace("did you mean", "是否想写")),
-                    Lang::En => format!("{first}?"),
-                });
+                let help =
+                    help.as_deref()
+                        .and_then(|help| help.split_once('?'))
+                        .map(|(first, _)| match lang {
+                            Lang::Zh => format!("{}？", first.replace("did you mean", "是否想写")),
+                            Lang::En => format!("{first}?"),
+                        });
                 let message = match lang {
                     Lang::Zh => format!("`{key}` 不是规则包 schema 中的字段"),
                     Lang::En => format!("`{key}` is not a field of the pack's schema"),

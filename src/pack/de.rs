@@ -71,6 +71,9 @@ pub struct FieldError {
     pub message: String,
     pub span: Option<Span>,
     pub help: Option<String>,
+    /// Further errors of the same entry (every unknown key of a rule, not only the first),
+    /// each with its own span.
+    pub also: Vec<FieldError>,
 }
 
 impl fmt::Display for FieldError {
@@ -87,6 +90,7 @@ impl de::Error for FieldError {
             message: message.to_string(),
             span: None,
             help: None,
+            also: Vec::new(),
         }
     }
 
@@ -94,7 +98,8 @@ impl de::Error for FieldError {
         FieldError {
             message: format!("unknown key `{field}`"),
             span: None,
-            help: Some(suggest(field, expected)),
+            help: suggest(field, expected),
+            also: Vec::new(),
         }
     }
 
@@ -102,27 +107,31 @@ impl de::Error for FieldError {
         FieldError {
             message: format!("unknown value `{variant}`"),
             span: None,
-            help: Some(suggest(variant, expected)),
+            help: suggest(variant, expected),
+            also: Vec::new(),
         }
     }
 }
 
-/// "did you mean `x`?" when a known word is close, and the list of known words.
-pub fn suggest(word: &str, expected: &[&str]) -> String {
-    let closest = expected
-        .iter()
-        .map(|candidate| (strsim::jaro_winkler(word, candidate), *candidate))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
+/// The longest list of known words a help text spells out; beyond it only the closest is named.
+const LISTED_WORDS: usize = 20;
+
+/// "did you mean `x`?" when a known word is close, and the list of known words when it is
+/// short; nothing when there is nothing to say (never an empty "expected one of").
+pub fn suggest(word: &str, expected: &[&str]) -> Option<String> {
+    let closest = super::static_check::did_you_mean(word, expected.iter().copied());
+    if expected.is_empty() || expected.len() > LISTED_WORDS {
+        return closest;
+    }
     let list = expected
         .iter()
         .map(|candidate| format!("`{candidate}`"))
         .collect::<Vec<_>>()
         .join(", ");
-    match closest {
-        Some((_, candidate)) => format!("did you mean `{candidate}`? expected one of {list}"),
+    Some(match closest {
+        Some(closest) => format!("{closest} expected one of {list}"),
         None => format!("expected one of {list}"),
-    }
+    })
 }
 
 impl FieldError {
@@ -154,6 +163,7 @@ impl<'de> NodeDeserializer<'de> {
             message: format!("expected {expected}, found a {}", self.node.type_name()),
             span: Some(self.node.span),
             help: None,
+            also: Vec::new(),
         }
     }
 
@@ -190,6 +200,7 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'de> {
                 node: self.node,
                 index: 0,
                 value_next: None,
+                only: None,
             }),
         }
         .map_err(|error| error.at(span))
@@ -216,7 +227,7 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'de> {
     fn deserialize_struct<V: Visitor<'de>>(
         self,
         name: &'static str,
-        _fields: &'static [&'static str],
+        fields: &'static [&'static str],
         visitor: V,
     ) -> Result<V::Value, FieldError> {
         if name == SPANNED_NAME {
@@ -225,10 +236,55 @@ impl<'de> de::Deserializer<'de> for NodeDeserializer<'de> {
                 state: 0,
             });
         }
-        match self.node.kind {
-            NodeKind::Map(_) => self.deserialize_any(visitor),
-            _ => Err(self.invalid_type("a mapping")),
+        let Some(entries) = self.node.as_entries() else {
+            return Err(self.invalid_type("a mapping"));
+        };
+        // serde stops at the first unknown key; an author wants every one of them (and what
+        // else is wrong with the entry) in one run: the unknown keys are collected here and
+        // the known ones deserialized without them
+        let unknown: Vec<FieldError> = entries
+            .iter()
+            .filter(|entry| !fields.contains(&&*entry.key))
+            .map(|entry| FieldError {
+                message: format!("unknown key `{}`", entry.key),
+                span: Some(entry.key_span),
+                help: suggest(&entry.key, fields),
+                also: Vec::new(),
+            })
+            .collect();
+        if unknown.is_empty() {
+            return self.deserialize_any(visitor);
         }
+        let rest = visitor
+            .visit_map(NodeMap {
+                source: self.source,
+                node: self.node,
+                index: 0,
+                value_next: None,
+                only: Some(fields),
+            })
+            .err()
+            .map(|error| error.at(self.node.span))
+            // `asert` for `assert` already says what is missing
+            .filter(|error| {
+                !entries.iter().any(|entry| {
+                    !fields.contains(&&*entry.key)
+                        && super::static_check::closest(&entry.key, fields.iter().copied())
+                            .is_some_and(|closest| {
+                                error.message == format!("missing field `{closest}`")
+                            })
+                })
+            });
+        let mut errors: Vec<FieldError> = Vec::new();
+        for error in unknown.into_iter().chain(rest) {
+            let mut error = error;
+            let also = std::mem::take(&mut error.also);
+            errors.push(error);
+            errors.extend(also);
+        }
+        let mut first = errors.remove(0);
+        first.also = errors;
+        Err(first)
     }
 
     fn deserialize_enum<V: Visitor<'de>>(
@@ -295,6 +351,8 @@ struct NodeMap<'a> {
     node: &'a Node,
     index: usize,
     value_next: Option<&'a Node>,
+    /// Only these keys are given to the visitor (the others are reported by the caller).
+    only: Option<&'static [&'static str]>,
 }
 
 impl<'de> MapAccess<'de> for NodeMap<'de> {
@@ -307,10 +365,15 @@ impl<'de> MapAccess<'de> for NodeMap<'de> {
         let Some(entries) = self.node.as_entries() else {
             return Ok(None);
         };
-        let Some(entry) = entries.get(self.index) else {
-            return Ok(None);
+        let entry = loop {
+            let Some(entry) = entries.get(self.index) else {
+                return Ok(None);
+            };
+            self.index += 1;
+            if self.only.is_none_or(|only| only.contains(&&*entry.key)) {
+                break entry;
+            }
         };
-        self.index += 1;
         self.value_next = Some(&entry.value);
         let key: &'de str = &entry.key;
         seed.deserialize(key.into_deserializer())
@@ -406,6 +469,31 @@ mod tests {
             .help
             .expect("help")
             .starts_with("did you mean `version`?"));
+    }
+
+    #[test]
+    fn every_unknown_key_is_reported_with_what_else_is_wrong() {
+        let (source, sample) = load("id: a\nverson: 1\ntagz: []\n");
+        // `verson` is taken for `version`: its absence is not reported again
+        let error = sample.expect_err("unknown keys");
+        let mut all = vec![error.clone()];
+        all.extend(error.also.iter().cloned());
+        let texts: Vec<(String, &str)> = all
+            .iter()
+            .map(|error| {
+                (
+                    error.message.clone(),
+                    source.slice(error.span.expect("span")),
+                )
+            })
+            .collect();
+        assert_eq!(
+            texts,
+            vec![
+                ("unknown key `verson`".to_string(), "verson"),
+                ("unknown key `tagz`".to_string(), "tagz"),
+            ]
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ pub mod field_names;
 mod load;
 mod resolve;
 mod spec;
+mod static_check;
 
 pub use crate::finding::Severity;
 pub use de::{from_node, suggest, FieldError, Spanned};
@@ -15,6 +16,7 @@ pub use embedded::embedded_national_pack;
 pub use load::{load_pack, load_pack_from_path, PackFiles};
 pub use resolve::MAX_PACK_FILE_BYTES;
 pub use spec::{Coverage, Force, Stage};
+pub use static_check::did_you_mean;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;

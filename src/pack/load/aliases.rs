@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use super::Loader;
 use crate::error::LocatedError;
-use crate::pack::de::suggest;
 use crate::source::SourceFile;
 
 impl Loader {
@@ -31,10 +30,7 @@ impl Loader {
             );
         } else if !self.schema_properties.contains(target) {
             let known: Vec<&str> = self.schema_properties.iter().map(String::as_str).collect();
-            let closest = suggest(target, &known);
-            let help = closest
-                .split_once('?')
-                .map(|(first, _)| format!("{first}?"));
+            let help = crate::pack::static_check::did_you_mean(target, known);
             self.problems.0.push(LocatedError::new(
                 file,
                 entry.value.span,

@@ -89,6 +89,7 @@ impl Loader {
 
     /// Clauses marked `attestation` get a rule: an attestation in the dossier must name them.
     pub(super) fn attestation_rules(&mut self) {
+        self.scope = crate::pack::static_check::Scope::default();
         let attested: Vec<Clause> = self
             .clauses
             .iter()

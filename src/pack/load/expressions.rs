@@ -11,7 +11,8 @@ use super::reads::read_paths;
 use super::Loader;
 use crate::cel::{cached_regex, environment};
 use crate::document::Node;
-use crate::pack::de::{suggest, Spanned};
+use crate::error::LocatedError;
+use crate::pack::de::Spanned;
 use crate::pack::{expression_limits, Expression, Origin};
 use crate::source::{SourceFile, Span};
 
@@ -155,20 +156,29 @@ impl Loader {
             .collect();
         let mut variables: Vec<String> = Vec::new();
         let mut ok = true;
+        // a misspelt function (`exsts`) is named as such; the variables it would have
+        // introduced are then not reported as unknown names
+        let mut static_problems = Vec::new();
+        let mut unknown_call_arguments = BTreeSet::new();
+        crate::pack::static_check::unknown_functions(
+            &program.expression().expr,
+            expression_text,
+            &mut static_problems,
+            &mut unknown_call_arguments,
+        );
         for name in references.variables() {
             if introduced.contains(name) {
                 continue;
             }
-            if !known.contains(name) {
+            if !known.contains(name) && !unknown_call_arguments.contains(name) {
                 let offset = find_identifier(expression_text, name).unwrap_or(0);
-                let known_list: Vec<&str> = known.iter().map(String::as_str).collect();
-                self.problems.add_with_help(
+                self.problems.0.push(LocatedError::new(
                     located.file,
                     located.span(offset, name.len()),
                     format!("`{name}` is not a binding, a pack variable or a dossier section"),
                     "unknown name",
-                    suggest(name, &known_list),
-                );
+                    crate::pack::static_check::did_you_mean(name, known.iter().map(String::as_str)),
+                ));
                 ok = false;
             }
             variables.push(name.to_string());
@@ -193,12 +203,29 @@ impl Loader {
         let mut fields = BTreeSet::new();
         let mut chains = BTreeSet::new();
         read_paths(&program.expression().expr, &mut chains, &mut fields);
+        let chains: Vec<crate::pack::ReadChain> = chains.into_iter().collect();
+        static_problems.extend(crate::pack::static_check::unknown_fields(
+            &self.schema,
+            &self.scope,
+            &chains,
+            expression_text,
+        ));
+        for problem in static_problems {
+            self.problems.0.push(LocatedError::new(
+                located.file,
+                located.span(problem.offset, problem.length),
+                problem.message,
+                problem.label,
+                problem.help,
+            ));
+            ok = false;
+        }
         ok.then(|| Expression {
             source: expression_text.to_string(),
             program,
             variables,
             fields: fields.into_iter().collect(),
-            chains: chains.into_iter().collect(),
+            chains,
             origin: Origin {
                 file: Arc::clone(located.file),
                 span: located.span(0, expression_text.len()),
@@ -271,7 +298,7 @@ pub(super) struct Located<'a> {
 }
 
 impl Located<'_> {
-    fn span(&self, offset_in_expression: usize, length: usize) -> Span {
+    pub(super) fn span(&self, offset_in_expression: usize, length: usize) -> Span {
         value_span(
             self.file,
             self.node,

@@ -9,7 +9,7 @@ use regex::Regex;
 use super::{PackFiles, ParsedFile, Problems};
 use crate::cel::parse_date;
 use crate::document::{parse_documents, Node, NodeKind, Syntax};
-use crate::error::GuifanError;
+use crate::error::{GuifanError, LocatedError};
 use crate::pack::de::{from_node, suggest, Spanned};
 use crate::pack::spec::ManifestSpec;
 use crate::pack::Manifest;
@@ -184,13 +184,13 @@ fn parse_file(file: &Arc<SourceFile>, problems: &mut Problems) -> Option<Node> {
 fn check_keys(file: &SourceFile, root: &Node, allowed: &[&str], problems: &mut Problems) {
     for entry in root.as_entries().unwrap_or_default() {
         if !allowed.contains(&&*entry.key) {
-            problems.add_with_help(
+            problems.0.push(LocatedError::new(
                 file,
                 entry.key_span,
                 format!("unknown key `{}`", entry.key),
                 "not a key of the pack format",
                 suggest(&entry.key, allowed),
-            );
+            ));
         }
     }
 }

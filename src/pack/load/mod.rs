@@ -148,7 +148,10 @@ impl Problems {
             .push(LocatedError::new(file, span, message, label, Some(help)));
     }
 
-    fn field(&mut self, file: &SourceFile, fallback: Span, error: super::de::FieldError) {
+    fn field(&mut self, file: &SourceFile, fallback: Span, mut error: super::de::FieldError) {
+        for also in std::mem::take(&mut error.also) {
+            self.field(file, fallback, also);
+        }
         let span = error.span.unwrap_or(fallback);
         let label = if error.message.starts_with("unknown key") {
             "not a key of the pack format"
@@ -208,6 +211,8 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         references: Vec::new(),
         sections,
         schema_properties,
+        schema: schema_json.clone(),
+        scope: crate::pack::static_check::Scope::default(),
     };
     for phase in ["clauses", "references", "aliases", "variables", "rules"] {
         for parsed_file in &parsed {
@@ -284,6 +289,10 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
 struct Loader {
     /// The estimated longest string of each variable built only from literals and variables.
     variable_bytes: BTreeMap<String, usize>,
+    /// The dossier schema, against which every field an expression selects is checked.
+    schema: serde_json::Value,
+    /// The bindings of the rule being compiled, as paths in the schema.
+    scope: crate::pack::static_check::Scope,
     problems: Problems,
     clauses: Vec<Clause>,
     clause_spans: BTreeMap<String, (Arc<SourceFile>, Span)>,

@@ -87,8 +87,7 @@ impl Loader {
                     .iter()
                     .map(|known| known.standard.as_str())
                     .collect();
-                let help = suggest(&reference.standard, &known);
-                let help = help.split_once('?').map(|(first, _)| format!("{first}?"));
+                let help = crate::pack::static_check::did_you_mean(&reference.standard, known);
                 self.problems.0.push(LocatedError::new(
                     file,
                     reference.standard.span,
@@ -137,8 +136,7 @@ impl Loader {
                         .iter()
                         .map(|clause| clause.number.as_str())
                         .collect();
-                    let help = suggest(&number.value, &known);
-                    let help = help.split_once('?').map(|(first, _)| format!("{first}?"));
+                    let help = crate::pack::static_check::did_you_mean(&number.value, known);
                     self.problems.0.push(LocatedError::new(
                         file,
                         number.span,
@@ -187,6 +185,10 @@ impl Loader {
         let for_each = match &spec.for_each {
             Some(text) => self.parse_for_each(file, text),
             None => Vec::new(),
+        };
+        self.scope = match &spec.for_each {
+            Some(text) => self.for_each_scope(file, node.get("for_each"), text, &for_each),
+            None => crate::pack::static_check::Scope::default(),
         };
         let bindings: Vec<String> = for_each
             .iter()
@@ -313,6 +315,49 @@ impl Loader {
             .find(|reference| reference.standard == standard)
     }
 
+    /// The rule's bindings as paths in the schema; a `for_each` path the schema does not have
+    /// is an error where the path is written.
+    fn for_each_scope(
+        &mut self,
+        file: &Arc<SourceFile>,
+        node: Option<&Node>,
+        text: &Spanned<String>,
+        levels: &[Level],
+    ) -> crate::pack::static_check::Scope {
+        use crate::pack::static_check::{unknown_for_each_step, Scope, Step};
+        let mut scope = Scope::default();
+        for level in levels {
+            let mut path = match &level.from_binding {
+                Some(outer) => match scope.path_of(outer) {
+                    Some(path) => path.clone(),
+                    // the outer level was not placed: nothing is known below it
+                    None => return scope,
+                },
+                None => Vec::new(),
+            };
+            path.extend(level.path.iter().map(|field| Step::Field(field.clone())));
+            if let Some(problem) = unknown_for_each_step(&self.schema, &path, &text.value) {
+                let located = super::expressions::Located {
+                    file,
+                    node,
+                    value: text,
+                    offset: 0,
+                };
+                self.problems.0.push(LocatedError::new(
+                    file,
+                    located.span(problem.offset, problem.length),
+                    problem.message,
+                    problem.label,
+                    problem.help,
+                ));
+                return scope;
+            }
+            path.push(Step::Element);
+            scope.bind(&level.binding, path);
+        }
+        scope
+    }
+
     fn parse_for_each(&mut self, file: &Arc<SourceFile>, text: &Spanned<String>) -> Vec<Level> {
         let mut levels: Vec<Level> = Vec::new();
         for level_text in text.split(',') {
@@ -360,13 +405,13 @@ impl Loader {
                 .then(|| path[0].clone());
             if from_binding.is_none() && !self.sections.contains(&path[0]) && path[0] != "doc" {
                 let known: Vec<&str> = self.sections.iter().map(String::as_str).collect();
-                self.problems.add_with_help(
+                self.problems.0.push(LocatedError::new(
                     file,
                     text.span,
                     format!("for_each starts at `{}`, which is neither a dossier section nor an outer binding", path[0]),
                     "unknown name",
                     suggest(&path[0], &known),
-                );
+                ));
                 return Vec::new();
             }
             let path = if from_binding.is_some() || path[0] == "doc" {
