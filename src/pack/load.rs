@@ -445,6 +445,48 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
     })
 }
 
+/// Compiles one expression as the pack compiles a rule's (`guifan eval`): the same depth
+/// bounds, the same environment, the same check of the names it reads (the pack's variables,
+/// its dossier sections, `doc` and `as_of`; no binding, as there is no element) and of its
+/// literal patterns. `file` holds the expression's text, which errors point into.
+pub fn compile_expression(
+    pack: &Pack,
+    file: &Arc<SourceFile>,
+) -> Result<Expression, Vec<LocatedError>> {
+    let sections: BTreeSet<String> = pack
+        .schema
+        .get("properties")
+        .and_then(|properties| properties.as_object())
+        .map(|properties| properties.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut known: BTreeSet<String> = sections.clone();
+    known.extend(BUILTIN_NAMES.iter().map(|name| name.to_string()));
+    known.extend(CEL_NAMES.iter().map(|name| name.to_string()));
+    known.extend(pack.variables.iter().map(|variable| variable.name.clone()));
+    let mut loader = Loader {
+        variable_bytes: BTreeMap::new(),
+        problems: Problems::default(),
+        clauses: Vec::new(),
+        clause_spans: BTreeMap::new(),
+        rule_ids: BTreeMap::new(),
+        programs: std::collections::HashMap::new(),
+        aliases: BTreeMap::new(),
+        variables: Vec::new(),
+        rules: Vec::new(),
+        references: Vec::new(),
+        sections,
+        schema_properties: BTreeSet::new(),
+    };
+    let text = Spanned {
+        span: Span::new(0, file.text.len()),
+        value: file.text.to_string(),
+    };
+    match loader.compile(file, None, &text, &known) {
+        Some(expression) if loader.problems.0.is_empty() => Ok(expression),
+        _ => Err(loader.problems.0),
+    }
+}
+
 fn parse_file(file: &Arc<SourceFile>, problems: &mut Problems) -> Option<Node> {
     match parse_documents(file, Syntax::for_name(&file.name)) {
         Ok(mut documents) => {

@@ -12,7 +12,7 @@ mod spec;
 pub use crate::finding::Severity;
 pub use de::{from_node, suggest, FieldError, Spanned};
 pub use embedded::embedded_national_pack;
-pub use load::{load_pack, load_pack_from_path, PackFiles};
+pub use load::{compile_expression, load_pack, load_pack_from_path, PackFiles};
 pub use resolve::MAX_PACK_FILE_BYTES;
 pub use spec::{Coverage, Force, Stage};
 
