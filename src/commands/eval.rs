@@ -16,11 +16,12 @@ use super::check::load_selected_pack;
 use super::inputs::{read_input, Input, DEFAULT_MAX_INPUT_BYTES};
 use super::{print_stdout, Outcome};
 use crate::cli::EvalArgs;
-use crate::dossier::{load_dossiers, Dossier};
+use crate::document::{Node, NodeKind};
+use crate::dossier::{load_dossiers, Dossier, KeyStyle};
 use crate::engine::functions::parse_date;
 use crate::engine::{evaluate_expression, CheckOptions, ExpressionFailure, Lang, Limits};
 use crate::error::{GuifanError, LocatedError};
-use crate::pack::compile_expression;
+use crate::pack::{compile_expression, Pack};
 use crate::source::{SourceFile, Span};
 
 /// The name errors give the expression, as if it were a file.
@@ -35,6 +36,62 @@ struct EvalError {
     problems: Vec<LocatedError>,
 }
 
+/// Where an expression failed: it did not compile, or its evaluation failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Compile,
+    Evaluate,
+}
+
+/// Why an expression has no value, with its errors located in the expression.
+#[derive(Debug)]
+pub struct Failure {
+    pub stage: Stage,
+    pub problems: Vec<LocatedError>,
+}
+
+/// Compiles `text` as the pack compiles a rule's expression and evaluates it over `dossier`
+/// (an empty dossier when none) by the engine: what `guifan eval` prints, and what the CEL
+/// conformance test runs.
+pub fn evaluate_text(
+    pack: &Pack,
+    text: &str,
+    dossier: Option<Dossier>,
+    options: &CheckOptions,
+) -> Result<Value, Failure> {
+    let file = Arc::new(SourceFile::new(EXPRESSION_NAME, text));
+    let expression = compile_expression(pack, &file).map_err(|problems| Failure {
+        stage: Stage::Compile,
+        problems,
+    })?;
+    let dossier = match dossier {
+        Some(dossier) => dossier,
+        None => empty_dossier(),
+    };
+    evaluate_expression(pack, dossier, &expression, options).map_err(|failure| {
+        let message = match failure {
+            ExpressionFailure::Error(error) => format!("evaluation error: {error}"),
+            ExpressionFailure::Budget(reason) => reason,
+            ExpressionFailure::Variable { name, reason } => {
+                format!("the pack variable `{name}` could not be evaluated: {reason}")
+            }
+        };
+        // the interpreter does not say where in the expression it failed: the whole
+        // expression is marked
+        let span = Span::new(0, file.text.len());
+        Failure {
+            stage: Stage::Evaluate,
+            problems: vec![LocatedError::new(
+                &file,
+                span,
+                message,
+                "evaluated here",
+                None,
+            )],
+        }
+    })
+}
+
 pub fn run(arguments: &EvalArgs) -> Result<Outcome, GuifanError> {
     let as_of = match &arguments.as_of {
         Some(text) => Some(parse_date(text).ok_or_else(|| {
@@ -46,16 +103,8 @@ pub fn run(arguments: &EvalArgs) -> Result<Outcome, GuifanError> {
     };
     let pack = load_selected_pack(arguments.pack.as_deref())?;
     let dossier = match &arguments.data {
-        Some(path) => read_dossier(path)?,
-        None => empty_dossier()?,
-    };
-    let file = Arc::new(SourceFile::new(
-        EXPRESSION_NAME,
-        arguments.expression.as_str(),
-    ));
-    let expression = match compile_expression(&pack, &file) {
-        Ok(expression) => expression,
-        Err(problems) => return report(EvalError { problems }),
+        Some(path) => Some(read_dossier(path)?),
+        None => None,
     };
     let options = CheckOptions {
         as_of,
@@ -67,7 +116,7 @@ pub fn run(arguments: &EvalArgs) -> Result<Outcome, GuifanError> {
             ..Limits::default()
         },
     };
-    match evaluate_expression(&pack, dossier, &expression, &options) {
+    match evaluate_text(&pack, &arguments.expression, dossier, &options) {
         Ok(value) => {
             let json = to_json(&value);
             let text = serde_json::to_string_pretty(&json).map_err(|error| {
@@ -76,22 +125,9 @@ pub fn run(arguments: &EvalArgs) -> Result<Outcome, GuifanError> {
             print_stdout(&format!("{text}\n"))?;
             Ok(Outcome::Clean)
         }
-        Err(failure) => {
-            let message = match failure {
-                ExpressionFailure::Error(error) => format!("evaluation error: {error}"),
-                ExpressionFailure::Budget(reason) => reason,
-                ExpressionFailure::Variable { name, reason } => {
-                    format!("the pack variable `{name}` could not be evaluated: {reason}")
-                }
-            };
-            // the interpreter does not say where in the expression it failed: the whole
-            // expression is marked
-            let span = Span::new(0, file.text.len());
-            let problem = LocatedError::new(&file, span, message, "evaluated here", None);
-            report(EvalError {
-                problems: vec![problem],
-            })
-        }
+        Err(failure) => report(EvalError {
+            problems: failure.problems,
+        }),
     }
 }
 
@@ -132,10 +168,14 @@ fn read_dossier(path: &str) -> Result<Dossier, GuifanError> {
 
 /// Without `--data`: a dossier with no section, so that `doc` is `{}` and the pack's variables
 /// are what they are for an empty dossier.
-fn empty_dossier() -> Result<Dossier, GuifanError> {
-    let file = Arc::new(SourceFile::new("<no data>.json", "{}"));
-    let mut dossiers = load_dossiers(&file)?;
-    Ok(dossiers.remove(0))
+fn empty_dossier() -> Dossier {
+    let file = Arc::new(SourceFile::new("<no data>", "{}"));
+    Dossier {
+        root: Node::new(NodeKind::Map(Box::new([])), Span::new(0, 2)),
+        file,
+        document: 0,
+        keys: KeyStyle::default(),
+    }
 }
 
 /// A CEL value as JSON: numbers as numbers (a double that is not finite as the string JSON

@@ -7,8 +7,8 @@
 //! integers stay `int` (the `cel` crate's serde path would make non-negative ones `uint`, and
 //! `x + 1` then fails). A mapping is a [`NodeMap`], a map of CEL type `map` that answers every
 //! operation as the built-in map holding the same entries would: field selection, `has()`, `[k]`,
-//! `in`, `size()`, the comprehensions over its keys (in document order), equality with any map,
-//! and conversion to a [`Value`].
+//! `in`, `size()`, the comprehensions over its keys (in document order), equality with any map
+//! on either side of `==`, and conversion to a [`Value`].
 
 use std::fmt;
 use std::hash::{BuildHasher, BuildHasherDefault};
@@ -56,8 +56,14 @@ pub fn root_value(node: &Node) -> NodeMap<'_> {
         node,
         children: Some(Arc::from(children)),
         keys: OnceLock::new(),
+        built: OnceLock::new(),
     }
 }
+
+/// The type a [`NodeMap`] gives: CEL's `map`, at an address of its own, so that a
+/// [`NodeMap`] is told from the built-in map without asking for the built-in map it can make
+/// (see [`NodeMap::built`]).
+static NODE_MAP_TYPE: Type = cel_types::MAP_TYPE;
 
 /// A mapping of the tree as a CEL map.
 pub struct NodeMap<'v> {
@@ -66,6 +72,11 @@ pub struct NodeMap<'v> {
     children: Option<Arc<[BoxedVal<'v>]>>,
     /// The keys as CEL strings, made on the first iteration.
     keys: OnceLock<Vec<CelString<'v>>>,
+    /// The built-in map with the same entries (one level: the values that are mappings stay
+    /// views), made only when the interpreter asks for the built-in map. The built-in map's
+    /// equality recognises only another built-in map, so without it `{'a': 1} == item` was
+    /// false where `item == {'a': 1}` was true; CEL's equality is symmetric.
+    built: OnceLock<CelMap<'v>>,
 }
 
 impl<'v> NodeMap<'v> {
@@ -74,7 +85,29 @@ impl<'v> NodeMap<'v> {
             node,
             children: None,
             keys: OnceLock::new(),
+            built: OnceLock::new(),
         }
+    }
+
+    /// The built-in map holding the same entries, made once; its making is metered as an
+    /// iteration over the entries.
+    fn built(&self) -> &CelMap<'v> {
+        self.built.get_or_init(|| {
+            let _ = super::budget::take(self.entries().len() as u64);
+            let entries: std::collections::HashMap<CelMapKey<'v>, BoxedVal<'v>> = self
+                .entries()
+                .iter()
+                .enumerate()
+                .map(|(position, entry)| {
+                    let value = match &self.children {
+                        Some(children) => children[position].clone_as_boxed(),
+                        None => to_value(&entry.value),
+                    };
+                    (CelMapKey::from(&*entry.key), value)
+                })
+                .collect();
+            CelMap::from(entries)
+        })
     }
 
     fn entries(&self) -> &'v [crate::document::Entry] {
@@ -120,9 +153,10 @@ impl<'v> NodeMap<'v> {
     }
 }
 
-/// Whether a value is a [`NodeMap`]: a map that is not the built-in one.
+/// Whether a value is a [`NodeMap`] (by the address of its type: asking for the built-in map
+/// would make one).
 fn is_node_map(value: &dyn Val) -> bool {
-    value.get_type().kind() == Kind::Map && value.downcast_ref::<CelMap>().is_none()
+    std::ptr::eq(value.get_type(), &NODE_MAP_TYPE)
 }
 
 /// What a failed look-up says, as the built-in map says it.
@@ -168,7 +202,18 @@ impl<'v> Val for NodeMap<'v> {
     }
 
     fn cel_type() -> &'static Type {
-        &cel_types::MAP_TYPE
+        &NODE_MAP_TYPE
+    }
+
+    /// The built-in map with the same entries: what the built-in map's equality compares
+    /// with, so that equality holds whichever side the view is on. The interpreter reads a
+    /// map through its traits otherwise (`in`, `[k]`, `.f`, `size()`, the comprehensions, all
+    /// answered by the view itself), so the copy is made only for a comparison.
+    fn as_builtin<'b, 'w>(&'b self) -> BuiltinRef<'b, 'w>
+    where
+        Self: 'w,
+    {
+        BuiltinRef::Map(self.built())
     }
 
     fn as_container(&self) -> Option<&dyn Container> {
@@ -224,6 +269,7 @@ impl<'v> Val for NodeMap<'v> {
             node: self.node,
             children: self.children.clone(),
             keys: OnceLock::new(),
+            built: OnceLock::new(),
         })
     }
 }
@@ -302,6 +348,10 @@ impl Zeroer for NodeMap<'_> {
 
 /// A value as a [`Value`], as `Value::try_from` converts it, [`NodeMap`]s included.
 pub fn to_cel_value(value: &dyn Val) -> Result<Value, ExecutionError> {
+    // before the built-in map, which a view would make a copy to answer as
+    if is_node_map(value) {
+        return NodeMapView { value }.to_cel_value();
+    }
     if let Some(list) = value.downcast_ref::<CelList>() {
         let items = list
             .inner()
@@ -319,9 +369,6 @@ pub fn to_cel_value(value: &dyn Val) -> Result<Value, ExecutionError> {
             map: Arc::new(entries),
         }));
     }
-    if is_node_map(value) {
-        return NodeMapView { value }.to_cel_value();
-    }
     Value::try_from(value)
 }
 
@@ -329,6 +376,10 @@ pub fn to_cel_value(value: &dyn Val) -> Result<Value, ExecutionError> {
 /// round trip through [`Value`]: lists and maps rebuilt, every other value converted, except
 /// that the dossier's maps stay views of the tree.
 pub fn settle<'v>(value: &(dyn Val + 'v)) -> Result<BoxedVal<'v>, ExecutionError> {
+    // a view stays a view (asking for the built-in map first would copy it)
+    if is_node_map(value) {
+        return Ok(value.clone_as_boxed());
+    }
     if let Some(list) = value.downcast_ref::<CelList>() {
         let items = list
             .inner()
@@ -345,7 +396,7 @@ pub fn settle<'v>(value: &(dyn Val + 'v)) -> Result<BoxedVal<'v>, ExecutionError
         }
         return Ok(Box::new(CelMap::from(entries)));
     }
-    if is_node_map(value) || is_plain_scalar(value) {
+    if is_plain_scalar(value) {
         return Ok(value.clone_as_boxed());
     }
     Box::<dyn Val>::try_from(Value::try_from(value)?)

@@ -47,6 +47,7 @@ const CEL_NAMES: &[&str] = &[
     "math",
     "strings",
     "optional",
+    "optional_type",
 ];
 
 /// Where a pack's files come from.
@@ -648,7 +649,7 @@ static CLAUSE_NUMBER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[0-9]+(\.[0-9]+)*$").expect("valid pattern"));
 /// Variables a comprehension introduces: `xs.all(x, …)`, `m.exists(k, v, …)`.
 static COMPREHENSION_VARIABLES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:all|exists|exists_one|existsOne|map|filter|transformList|transformMap)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,(?:\s*([A-Za-z_][A-Za-z0-9_]*)\s*,)?")
+    Regex::new(r"\b(?:all|exists|exists_one|existsOne|map|filter|transformList|transformMap|optMap|optFlatMap)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,(?:\s*([A-Za-z_][A-Za-z0-9_]*)\s*,)?")
         .expect("valid pattern")
 });
 /// `matches` with a literal pattern: compiled (and checked) at load.
