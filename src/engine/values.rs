@@ -92,7 +92,11 @@ impl<'v> NodeMap<'v> {
     /// The built-in map holding the same entries, made once; its making is metered as an
     /// iteration over the entries.
     fn built(&self) -> &CelMap<'v> {
-        self.built.get_or_init(|| {
+        self.built.get_or_init(|| self.make_built())
+    }
+
+    fn make_built(&self) -> CelMap<'v> {
+        {
             let _ = super::budget::take(self.entries().len() as u64);
             let entries: std::collections::HashMap<CelMapKey<'v>, BoxedVal<'v>> = self
                 .entries()
@@ -107,7 +111,7 @@ impl<'v> NodeMap<'v> {
                 })
                 .collect();
             CelMap::from(entries)
-        })
+        }
     }
 
     fn entries(&self) -> &'v [crate::document::Entry] {
@@ -214,6 +218,25 @@ impl<'v> Val for NodeMap<'v> {
         Self: 'w,
     {
         BuiltinRef::Map(self.built())
+    }
+
+    /// The interpreter takes an owned value that answers [`Val::as_builtin`] apart by value:
+    /// the two must agree (the crate relies on it).
+    fn into_builtin<'w>(self: Box<Self>) -> Option<Builtin<'w>>
+    where
+        Self: 'w,
+    {
+        let _ = self.built();
+        self.built.into_inner().map(Builtin::Map)
+    }
+
+    /// A field selected on an owned view (`item.promised_limit.value`) is looked up in the view,
+    /// not in a built-in copy.
+    fn into_indexer<'w>(self: Box<Self>) -> Option<Box<dyn Indexer + 'w>>
+    where
+        Self: 'w,
+    {
+        Some(self)
     }
 
     fn as_container(&self) -> Option<&dyn Container> {
