@@ -26,6 +26,35 @@ pub enum Command {
     Schema(PackArgs),
     /// Explain a rule or a clause: the clause's text, the rules that enforce it, what they check.
     Explain(ExplainArgs),
+    /// Evaluate one CEL expression as a rule's is evaluated (the pack's functions and variables,
+    /// the sections of the dossier given with --data) and print its value as JSON.
+    Eval(EvalArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// The CEL expression, e.g. `doc.items.map(i, i.name)` or `size(items) > 0`.
+    pub expression: String,
+    /// A dossier file (YAML or JSON, one document; - for standard input) whose sections, `doc`
+    /// and the pack's variables the expression reads; default: an empty dossier.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<String>,
+    /// A pack directory or manifest file; default: the embedded national pack.
+    #[arg(long)]
+    pub pack: Option<PathBuf>,
+    /// The date `as_of` holds (YYYY-MM-DD or YYYYMMDD); default: the dossier's submitted_on,
+    /// else today.
+    #[arg(long)]
+    pub as_of: Option<String>,
+    /// Language of the reasons a pack variable gives when it cannot be evaluated.
+    #[arg(long, value_enum, default_value_t = LangArg::En)]
+    pub lang: LangArg,
+    /// Steps the evaluation may take (see `check --max-cost`).
+    #[arg(long, value_name = "STEPS", default_value_t = crate::engine::budget::DEFAULT_MAX_COST)]
+    pub max_cost: u64,
+    /// Steps the pack's variables and the expression may take together.
+    #[arg(long, value_name = "STEPS", default_value_t = crate::engine::budget::DEFAULT_MAX_DOSSIER_COST)]
+    pub max_dossier_cost: u64,
 }
 
 #[derive(Debug, clap::Args)]

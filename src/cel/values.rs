@@ -12,6 +12,10 @@ use cel::{ExecutionError, Value};
 /// A value as a [`Value`], as `Value::try_from` converts it, the dossier's map views
 /// included (read through the traits every CEL map has), so that no function needs to know them.
 pub fn to_cel_value(value: &dyn Val) -> Result<Value, ExecutionError> {
+    // a view first: asked for the built-in map, it would make a copy to answer as one
+    if is_map_view(value) {
+        return MapView { value }.to_cel_value();
+    }
     if let Some(list) = value.downcast_ref::<CelList>() {
         let items = list
             .inner()
@@ -29,15 +33,14 @@ pub fn to_cel_value(value: &dyn Val) -> Result<Value, ExecutionError> {
             map: Arc::new(entries),
         }));
     }
-    if is_map_view(value) {
-        return MapView { value }.to_cel_value();
-    }
     Value::try_from(value)
 }
 
 /// A map that is not the built-in one: a view (the engine's `NodeMap`) read through its traits.
 fn is_map_view(value: &dyn Val) -> bool {
-    value.get_type().kind() == Kind::Map && value.downcast_ref::<CelMap>().is_none()
+    // by the address of the type: a view has a map type of its own (engine/values.rs)
+    value.get_type().kind() == Kind::Map
+        && !std::ptr::eq(value.get_type(), &cel::common::types::MAP_TYPE)
 }
 
 /// Reads a map that is not the built-in one (the engine's view of a dossier mapping) behind a

@@ -1129,6 +1129,113 @@ fn display(value: &Value, out: &mut String) {
     }
 }
 
+/// Why one expression has no value (`guifan eval`).
+#[derive(Debug)]
+pub enum ExpressionFailure {
+    /// The expression itself failed.
+    Error(ExecutionError),
+    /// The evaluation ran out of its budget; the text says which.
+    Budget(String),
+    /// A pack variable the expression reads has no value for this dossier.
+    Variable { name: String, reason: String },
+}
+
+/// Evaluates one compiled expression over a dossier as a rule's assertion is evaluated: the
+/// same names (the pack's variables computed once for the dossier, its sections, `doc`,
+/// `as_of`), the same environment and budget, and the value converted as a message's
+/// `{…}` part is. There is no element, so no binding.
+pub fn evaluate_expression(
+    pack: &Pack,
+    dossier: &Dossier,
+    expression: &Expression,
+    options: &CheckOptions,
+) -> Result<Value, ExpressionFailure> {
+    let as_of_date = options
+        .as_of
+        .or_else(|| {
+            dossier
+                .root
+                .get("dossier")
+                .and_then(|meta| meta.get("submitted_on"))
+                .and_then(Node::as_str)
+                .and_then(parse_date)
+        })
+        .unwrap_or(options.today);
+    let as_of: Box<dyn Val> = Value::Timestamp(date_to_timestamp(as_of_date))
+        .try_into()
+        .map_err(ExpressionFailure::Error)?;
+    let doc = root_value(&dossier.root);
+    let sections: Vec<(&str, &dyn Val)> = doc.sections().collect();
+    let budget = DossierBudget::new(options);
+    // the variables as `evaluate` computes them; a failed one matters only when read
+    let mut variable_context = Context::with_env(environment());
+    variable_context.add_variable_as_val("doc", doc.clone_as_boxed());
+    variable_context.add_variable_as_val("as_of", as_of.clone_as_boxed());
+    for (name, value) in &sections {
+        variable_context.add_variable_as_val(*name, value.clone_as_boxed());
+    }
+    let mut variables: Vec<(String, BoxedVal<'_>)> = Vec::with_capacity(pack.variables.len());
+    let mut failed: Vec<(&str, String)> = Vec::new();
+    for variable in &pack.variables {
+        if let Some((name, _)) = failed.iter().find(|(name, _)| {
+            variable
+                .expression
+                .variables
+                .iter()
+                .any(|read| read == name)
+        }) {
+            let reason = match options.lang {
+                Lang::Zh => format!("它读取的 `{name}` 无法求值"),
+                Lang::En => format!("it reads `{name}`, which could not be evaluated"),
+            };
+            failed.push((&variable.name, reason));
+            continue;
+        }
+        let (converted, spent) = budget.run(|| {
+            Value::resolve_val(variable.expression.program.expression(), &variable_context)
+                .and_then(|value| settle(&*value))
+        });
+        let reason = match converted {
+            _ if spent.exhausted => Err(budget.exhausted_reason(options.lang)),
+            Ok(value) => match oversized(&*value) {
+                Some(size) => Err(too_large(size, options.lang)),
+                None => Ok(value),
+            },
+            Err(error) => Err(explain_error(&error, options.lang)),
+        };
+        match reason {
+            Ok(value) => {
+                variable_context.add_variable_as_val(&variable.name, value.clone_as_boxed());
+                variables.push((variable.name.clone(), value));
+            }
+            Err(reason) => failed.push((&variable.name, reason)),
+        }
+    }
+    if let Some((name, reason)) = failed
+        .into_iter()
+        .find(|(name, _)| expression.variables.iter().any(|read| read == name))
+    {
+        return Err(ExpressionFailure::Variable {
+            name: name.to_string(),
+            reason,
+        });
+    }
+    let root = Context::with_env(environment());
+    let names = names(&variables, &sections, &doc, as_of.as_ref());
+    let scope = Scope {
+        dotted: sections.iter().any(|(name, _)| name.contains('.')),
+        bindings: Vec::new(),
+        names: &names,
+    };
+    match budget.run(|| evaluate_value(expression, &scope, &root)) {
+        (_, spent) if spent.exhausted => Err(ExpressionFailure::Budget(
+            budget.exhausted_reason(options.lang),
+        )),
+        (Ok(value), _) => Ok(value),
+        (Err(error), _) => Err(ExpressionFailure::Error(error)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{pointer_relation, Relation};

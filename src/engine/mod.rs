@@ -195,6 +195,24 @@ pub fn check_dossier(pack: &Pack, mut dossier: Dossier, options: &CheckOptions) 
     }
 }
 
+pub use evaluate::ExpressionFailure;
+
+/// One expression over one dossier (`guifan eval`), through the engine's own evaluation: the
+/// dossier read as `check_dossier` reads it (aliases resolved, unquoted codes read as
+/// written), then the pack's variables and the expression evaluated. What the dossier's
+/// structure lacks is not reported here: `check` does that.
+pub fn evaluate_expression(
+    pack: &Pack,
+    mut dossier: Dossier,
+    expression: &crate::pack::Expression,
+    options: &CheckOptions,
+) -> Result<cel::Value, ExpressionFailure> {
+    let _clashes = dossier.resolve_aliases(&pack.aliases);
+    let mut structure_findings = Vec::new();
+    let _malformed = structure::validate(pack, &mut dossier, options.lang, &mut structure_findings);
+    evaluate::evaluate_expression(pack, &dossier, expression, options)
+}
+
 /// What a finding says, before it is placed.
 pub(crate) struct FindingText<'a> {
     pub rule: &'a str,

@@ -7,8 +7,8 @@
 //! integers stay `int` (the `cel` crate's serde path would make non-negative ones `uint`, and
 //! `x + 1` then fails). A mapping is a [`NodeMap`], a map of CEL type `map` that answers every
 //! operation as the built-in map holding the same entries would: field selection, `has()`, `[k]`,
-//! `in`, `size()`, the comprehensions over its keys (in document order), equality with any map,
-//! and conversion to a [`Value`].
+//! `in`, `size()`, the comprehensions over its keys (in document order), equality with any map
+//! on either side of `==`, and conversion to a [`Value`].
 
 use std::fmt;
 use std::hash::{BuildHasher, BuildHasherDefault};
@@ -55,8 +55,14 @@ pub fn root_value(node: &Node) -> NodeMap<'_> {
         node,
         children: Some(Arc::from(children)),
         keys: OnceLock::new(),
+        built: OnceLock::new(),
     }
 }
+
+/// The type a [`NodeMap`] gives: CEL's `map`, at an address of its own, so that a
+/// [`NodeMap`] is told from the built-in map without asking for the built-in map it can make
+/// (see [`NodeMap::built`]).
+static NODE_MAP_TYPE: Type = cel_types::MAP_TYPE;
 
 /// A mapping of the tree as a CEL map.
 pub struct NodeMap<'v> {
@@ -65,6 +71,11 @@ pub struct NodeMap<'v> {
     children: Option<Arc<[BoxedVal<'v>]>>,
     /// The keys as CEL strings, made on the first iteration.
     keys: OnceLock<Vec<CelString<'v>>>,
+    /// The built-in map with the same entries (one level: the values that are mappings stay
+    /// views), made only when the interpreter asks for the built-in map. The built-in map's
+    /// equality recognises only another built-in map, so without it `{'a': 1} == item` was
+    /// false where `item == {'a': 1}` was true; CEL's equality is symmetric.
+    built: OnceLock<CelMap<'v>>,
 }
 
 impl<'v> NodeMap<'v> {
@@ -73,6 +84,32 @@ impl<'v> NodeMap<'v> {
             node,
             children: None,
             keys: OnceLock::new(),
+            built: OnceLock::new(),
+        }
+    }
+
+    /// The built-in map holding the same entries, made once; its making is metered as an
+    /// iteration over the entries.
+    fn built(&self) -> &CelMap<'v> {
+        self.built.get_or_init(|| self.make_built())
+    }
+
+    fn make_built(&self) -> CelMap<'v> {
+        {
+            let _ = super::budget::take(self.entries().len() as u64);
+            let entries: std::collections::HashMap<CelMapKey<'v>, BoxedVal<'v>> = self
+                .entries()
+                .iter()
+                .enumerate()
+                .map(|(position, entry)| {
+                    let value = match &self.children {
+                        Some(children) => children[position].clone_as_boxed(),
+                        None => to_value(&entry.value),
+                    };
+                    (CelMapKey::from(&*entry.key), value)
+                })
+                .collect();
+            CelMap::from(entries)
         }
     }
 
@@ -119,9 +156,10 @@ impl<'v> NodeMap<'v> {
     }
 }
 
-/// Whether a value is a [`NodeMap`]: a map that is not the built-in one.
+/// Whether a value is a [`NodeMap`] (by the address of its type: asking for the built-in map
+/// would make one).
 fn is_node_map(value: &dyn Val) -> bool {
-    value.get_type().kind() == Kind::Map && value.downcast_ref::<CelMap>().is_none()
+    std::ptr::eq(value.get_type(), &NODE_MAP_TYPE)
 }
 
 /// What a failed look-up says, as the built-in map says it.
@@ -167,7 +205,37 @@ impl<'v> Val for NodeMap<'v> {
     }
 
     fn cel_type() -> &'static Type {
-        &cel_types::MAP_TYPE
+        &NODE_MAP_TYPE
+    }
+
+    /// The built-in map with the same entries: what the built-in map's equality compares
+    /// with, so that equality holds whichever side the view is on. The interpreter reads a
+    /// map through its traits otherwise (`in`, `[k]`, `.f`, `size()`, the comprehensions, all
+    /// answered by the view itself), so the copy is made only for a comparison.
+    fn as_builtin<'b, 'w>(&'b self) -> BuiltinRef<'b, 'w>
+    where
+        Self: 'w,
+    {
+        BuiltinRef::Map(self.built())
+    }
+
+    /// The interpreter takes an owned value that answers [`Val::as_builtin`] apart by value:
+    /// the two must agree (the crate relies on it).
+    fn into_builtin<'w>(self: Box<Self>) -> Option<Builtin<'w>>
+    where
+        Self: 'w,
+    {
+        let _ = self.built();
+        self.built.into_inner().map(Builtin::Map)
+    }
+
+    /// A field selected on an owned view (`item.promised_limit.value`) is looked up in the view,
+    /// not in a built-in copy.
+    fn into_indexer<'w>(self: Box<Self>) -> Option<Box<dyn Indexer + 'w>>
+    where
+        Self: 'w,
+    {
+        Some(self)
     }
 
     fn as_container(&self) -> Option<&dyn Container> {
@@ -223,6 +291,7 @@ impl<'v> Val for NodeMap<'v> {
             node: self.node,
             children: self.children.clone(),
             keys: OnceLock::new(),
+            built: OnceLock::new(),
         })
     }
 }
@@ -303,6 +372,10 @@ impl Zeroer for NodeMap<'_> {
 /// round trip through [`Value`]: lists and maps rebuilt, every other value converted, except
 /// that the dossier's maps stay views of the tree.
 pub fn settle<'v>(value: &(dyn Val + 'v)) -> Result<BoxedVal<'v>, ExecutionError> {
+    // a view stays a view (asking for the built-in map first would copy it)
+    if is_node_map(value) {
+        return Ok(value.clone_as_boxed());
+    }
     if let Some(list) = value.downcast_ref::<CelList>() {
         let items = list
             .inner()
@@ -319,7 +392,7 @@ pub fn settle<'v>(value: &(dyn Val + 'v)) -> Result<BoxedVal<'v>, ExecutionError
         }
         return Ok(Box::new(CelMap::from(entries)));
     }
-    if is_node_map(value) || is_plain_scalar(value) {
+    if is_plain_scalar(value) {
         return Ok(value.clone_as_boxed());
     }
     Box::<dyn Val>::try_from(Value::try_from(value)?)

@@ -13,7 +13,7 @@ mod static_check;
 pub use crate::finding::Severity;
 pub use de::{from_node, suggest, FieldError, Spanned};
 pub use embedded::embedded_national_pack;
-pub use load::{load_pack, load_pack_from_path, PackFiles};
+pub use load::{compile_expression, load_pack, load_pack_from_path, PackFiles};
 pub use resolve::MAX_PACK_FILE_BYTES;
 pub use spec::{Coverage, Force, Stage};
 pub use static_check::did_you_mean;

@@ -38,11 +38,12 @@ const CEL_NAMES: &[&str] = &[
     "math",
     "strings",
     "optional",
+    "optional_type",
 ];
 
 /// Variables a comprehension introduces: `xs.all(x, …)`, `m.exists(k, v, …)`.
 static COMPREHENSION_VARIABLES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:all|exists|exists_one|existsOne|map|filter|transformList|transformMap)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,(?:\s*([A-Za-z_][A-Za-z0-9_]*)\s*,)?")
+    Regex::new(r"\b(?:all|exists|exists_one|existsOne|map|filter|transformList|transformMap|optMap|optFlatMap)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,(?:\s*([A-Za-z_][A-Za-z0-9_]*)\s*,)?")
         .expect("valid pattern")
 });
 

@@ -358,3 +358,45 @@ impl Loader {
         }
     }
 }
+
+/// Compiles one expression as the pack compiles a rule's (`guifan eval`): the same depth
+/// bounds, the same environment, the same check of the names it reads (the pack's variables,
+/// its dossier sections, `doc` and `as_of`; no binding, as there is no element) and of its
+/// literal patterns. `file` holds the expression's text, which errors point into.
+pub fn compile_expression(
+    pack: &Pack,
+    file: &Arc<SourceFile>,
+) -> Result<crate::pack::Expression, Vec<LocatedError>> {
+    let sections: BTreeSet<String> = pack
+        .schema
+        .get("properties")
+        .and_then(|properties| properties.as_object())
+        .map(|properties| properties.keys().cloned().collect())
+        .unwrap_or_default();
+    let mut loader = Loader {
+        variable_bytes: BTreeMap::new(),
+        problems: Problems::default(),
+        clauses: Vec::new(),
+        clause_spans: BTreeMap::new(),
+        rule_ids: BTreeMap::new(),
+        programs: std::collections::HashMap::new(),
+        aliases: BTreeMap::new(),
+        variables: Vec::new(),
+        rules: Vec::new(),
+        references: Vec::new(),
+        sections,
+        schema_properties: BTreeSet::new(),
+        schema: pack.schema.clone(),
+        scope: crate::pack::static_check::Scope::default(),
+    };
+    let mut known = loader.known_names(&[]);
+    known.extend(pack.variables.iter().map(|variable| variable.name.clone()));
+    let text = crate::pack::de::Spanned {
+        span: Span::new(0, file.text.len()),
+        value: file.text.to_string(),
+    };
+    match loader.compile(file, None, &text, &known) {
+        Some(expression) if loader.problems.0.is_empty() => Ok(expression),
+        _ => Err(loader.problems.0),
+    }
+}
