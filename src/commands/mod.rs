@@ -5,6 +5,7 @@ pub mod check;
 pub mod inputs;
 pub mod output;
 pub mod pack;
+pub mod pack_test;
 
 use crate::error::GuifanError;
 
