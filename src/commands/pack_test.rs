@@ -160,7 +160,7 @@ pub fn run_cases(pack: &Pack, directory: &Path) -> Result<TestRun, GuifanError> 
     let case_files = case_files(&tests)?;
     if case_files.is_empty() {
         return Err(GuifanError::Usage(format!(
-            "the pack has no test cases: write them in {}/*.yaml (docs/pack-test.md)",
+            "the pack has no test cases: write them in {}/*.yaml (docs/rule-pack-format.md, Test cases)",
             display(&tests)
         )));
     }
