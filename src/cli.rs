@@ -19,7 +19,7 @@ pub struct Cli {
 pub enum Command {
     /// Check dossiers (files, directories, or - for standard input) against a pack.
     Check(CheckArgs),
-    /// Work on rule packs: lint, doc.
+    /// Work on rule packs: lint, doc, test.
     #[command(subcommand)]
     Pack(PackCommand),
     /// Print the dossier's JSON Schema of a pack.
@@ -76,6 +76,10 @@ pub enum PackCommand {
     Lint(PackArgs),
     /// Print the pack's documentation as Markdown: clause → rules, and every rule.
     Doc(PackDocArgs),
+    /// Run the cases in the pack's tests/ directory (a dossier and the findings expected of
+    /// it) and report each rule's coverage; exit 1 when a case fails or a rule is not seen
+    /// both firing and silent, 2 when the pack or a case file does not load.
+    Test(PackTestArgs),
 }
 
 /// The pack a command uses: `--pack DIR`, as for every command. The positional form
@@ -104,6 +108,21 @@ pub struct PackDocArgs {
     /// Write the Markdown there (atomically) instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PackTestArgs {
+    #[command(flatten)]
+    pub pack: PackArgs,
+    #[arg(long, value_enum, default_value_t = PackTestFormat::Human)]
+    pub format: PackTestFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PackTestFormat {
+    Human,
+    Json,
+    Junit,
 }
 
 #[derive(Debug, clap::Args)]

@@ -83,6 +83,14 @@ pub enum GuifanError {
     #[diagnostic(code(guifan::usage))]
     Usage(String),
 
+    #[error("{count} test case{plural} of the pack cannot be run", plural = if *.count == 1 { "" } else { "s" })]
+    #[diagnostic(code(guifan::pack_test))]
+    Cases {
+        count: usize,
+        #[related]
+        errors: Vec<GuifanError>,
+    },
+
     #[error("{count} inputs could not be read")]
     #[diagnostic(code(guifan::input))]
     Inputs {

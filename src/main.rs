@@ -48,6 +48,7 @@ fn run() -> ExitCode {
         Command::Check(arguments) => commands::check::run(&arguments),
         Command::Pack(PackCommand::Lint(arguments)) => commands::pack::lint(&arguments),
         Command::Pack(PackCommand::Doc(arguments)) => commands::pack::doc(&arguments),
+        Command::Pack(PackCommand::Test(arguments)) => commands::pack_test::run(&arguments),
         Command::Schema(arguments) => commands::pack::schema(&arguments),
         Command::Explain(arguments) => commands::pack::explain(&arguments),
         Command::Eval(arguments) => commands::eval::run(&arguments),

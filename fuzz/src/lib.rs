@@ -407,7 +407,9 @@ fn check_error(error: &GuifanError) {
             assert!(!problems.is_empty(), "a pack error without a problem");
             problems.iter().for_each(check_located);
         }
-        GuifanError::Inputs { errors, .. } => errors.iter().for_each(check_error),
+        GuifanError::Inputs { errors, .. } | GuifanError::Cases { errors, .. } => {
+            errors.iter().for_each(check_error)
+        }
         GuifanError::Read { .. } | GuifanError::Write { .. } | GuifanError::Usage(_) => {}
     }
 }

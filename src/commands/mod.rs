@@ -6,6 +6,7 @@ pub mod eval;
 pub mod inputs;
 pub mod output;
 pub mod pack;
+pub mod pack_test;
 
 use crate::error::GuifanError;
 
