@@ -50,6 +50,7 @@ fn run() -> ExitCode {
         Command::Pack(PackCommand::Doc(arguments)) => commands::pack::doc(&arguments),
         Command::Schema(arguments) => commands::pack::schema(&arguments),
         Command::Explain(arguments) => commands::pack::explain(&arguments),
+        Command::Init(arguments) => commands::init::run(&arguments),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

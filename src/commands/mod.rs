@@ -2,6 +2,7 @@
 //! findings to a report, write it through `output.rs`).
 
 pub mod check;
+pub mod init;
 pub mod inputs;
 pub mod output;
 pub mod pack;
