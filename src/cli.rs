@@ -29,6 +29,26 @@ pub enum Command {
     /// Evaluate one CEL expression as a rule's is evaluated (the pack's functions and variables,
     /// the sections of the dossier given with --data) and print its value as JSON.
     Eval(EvalArgs),
+    /// Write a dossier template for a department category and a stage: every field the schema
+    /// requires or a rule due at the stage reads, named in Chinese with its clauses.
+    Init(InitArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InitArgs {
+    /// The department's category (the schema's department.category): government,
+    /// dual_managed, vertical, professional_service, public_utility, voluntary, …
+    #[arg(long, default_value = "government")]
+    pub category: String,
+    /// The dossier's stage: proposal, recognized, stationed, adjustment or exit.
+    #[arg(long, default_value = "proposal")]
+    pub stage: String,
+    /// A pack directory or manifest file; default: the embedded national pack.
+    #[arg(long)]
+    pub pack: Option<PathBuf>,
+    /// Write the template to this file (atomically) instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]

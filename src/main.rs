@@ -52,6 +52,7 @@ fn run() -> ExitCode {
         Command::Schema(arguments) => commands::pack::schema(&arguments),
         Command::Explain(arguments) => commands::pack::explain(&arguments),
         Command::Eval(arguments) => commands::eval::run(&arguments),
+        Command::Init(arguments) => commands::init::run(&arguments),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod eval;
+pub mod init;
 pub mod inputs;
 pub mod output;
 pub mod pack;
