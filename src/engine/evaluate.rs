@@ -254,6 +254,21 @@ fn pointer_relation(read: &str, malformed: &str) -> Relation {
     }
 }
 
+/// The date a dossier is judged by: `--as-of`, else its `submitted_on`, else today.
+fn judged_on(dossier: &Dossier, options: &CheckOptions) -> chrono::NaiveDate {
+    options
+        .as_of
+        .or_else(|| {
+            dossier
+                .root
+                .get("dossier")
+                .and_then(|meta| meta.get("submitted_on"))
+                .and_then(Node::as_str)
+                .and_then(parse_date)
+        })
+        .unwrap_or(options.today)
+}
+
 /// `inner` is a JSON Pointer strictly below `outer`.
 fn pointer_under(outer: &str, inner: &str) -> bool {
     inner.len() > outer.len()
@@ -272,17 +287,7 @@ pub fn evaluate(
     findings: &mut Vec<Finding>,
     skipped: &mut Vec<Skip>,
 ) -> super::NotShown {
-    let as_of_date = options
-        .as_of
-        .or_else(|| {
-            dossier
-                .root
-                .get("dossier")
-                .and_then(|meta| meta.get("submitted_on"))
-                .and_then(Node::as_str)
-                .and_then(parse_date)
-        })
-        .unwrap_or(options.today);
+    let as_of_date = judged_on(dossier, options);
     let as_of: Box<dyn Val> = match Value::Timestamp(date_to_timestamp(as_of_date)).try_into() {
         Ok(value) => value,
         Err(_) => return super::NotShown::default(),
@@ -1150,17 +1155,7 @@ pub fn evaluate_expression(
     expression: &Expression,
     options: &CheckOptions,
 ) -> Result<Value, ExpressionFailure> {
-    let as_of_date = options
-        .as_of
-        .or_else(|| {
-            dossier
-                .root
-                .get("dossier")
-                .and_then(|meta| meta.get("submitted_on"))
-                .and_then(Node::as_str)
-                .and_then(parse_date)
-        })
-        .unwrap_or(options.today);
+    let as_of_date = judged_on(dossier, options);
     let as_of: Box<dyn Val> = Value::Timestamp(date_to_timestamp(as_of_date))
         .try_into()
         .map_err(ExpressionFailure::Error)?;

@@ -198,22 +198,7 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         .map(|properties| properties.keys().cloned().collect())
         .unwrap_or_default();
 
-    let mut context = Loader {
-        variable_bytes: BTreeMap::new(),
-        problems,
-        clauses: Vec::new(),
-        clause_spans: BTreeMap::new(),
-        rule_ids: BTreeMap::new(),
-        programs: std::collections::HashMap::new(),
-        aliases: BTreeMap::new(),
-        variables: Vec::new(),
-        rules: Vec::new(),
-        references: Vec::new(),
-        sections,
-        schema_properties,
-        schema: schema_json.clone(),
-        scope: crate::pack::static_check::Scope::default(),
-    };
+    let mut context = Loader::new(problems, sections, schema_properties, schema_json.clone());
     for phase in ["clauses", "references", "aliases", "variables", "rules"] {
         for parsed_file in &parsed {
             if let Some(node) = parsed_file.root.get(phase) {
@@ -307,6 +292,33 @@ struct Loader {
     schema_properties: BTreeSet<String>,
 }
 
+impl Loader {
+    /// A loader with nothing read yet, for the dossier schema's sections and properties.
+    fn new(
+        problems: Problems,
+        sections: BTreeSet<String>,
+        schema_properties: BTreeSet<String>,
+        schema: serde_json::Value,
+    ) -> Loader {
+        Loader {
+            variable_bytes: BTreeMap::new(),
+            problems,
+            clauses: Vec::new(),
+            clause_spans: BTreeMap::new(),
+            rule_ids: BTreeMap::new(),
+            programs: std::collections::HashMap::new(),
+            aliases: BTreeMap::new(),
+            variables: Vec::new(),
+            rules: Vec::new(),
+            references: Vec::new(),
+            sections,
+            schema_properties,
+            schema,
+            scope: crate::pack::static_check::Scope::default(),
+        }
+    }
+}
+
 static IDENTIFIER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*$").expect("valid pattern"));
 
@@ -373,22 +385,12 @@ pub fn compile_expression(
         .and_then(|properties| properties.as_object())
         .map(|properties| properties.keys().cloned().collect())
         .unwrap_or_default();
-    let mut loader = Loader {
-        variable_bytes: BTreeMap::new(),
-        problems: Problems::default(),
-        clauses: Vec::new(),
-        clause_spans: BTreeMap::new(),
-        rule_ids: BTreeMap::new(),
-        programs: std::collections::HashMap::new(),
-        aliases: BTreeMap::new(),
-        variables: Vec::new(),
-        rules: Vec::new(),
-        references: Vec::new(),
+    let mut loader = Loader::new(
+        Problems::default(),
         sections,
-        schema_properties: BTreeSet::new(),
-        schema: pack.schema.clone(),
-        scope: crate::pack::static_check::Scope::default(),
-    };
+        BTreeSet::new(),
+        pack.schema.clone(),
+    );
     let mut known = loader.known_names(&[]);
     known.extend(pack.variables.iter().map(|variable| variable.name.clone()));
     let text = crate::pack::de::Spanned {
