@@ -110,6 +110,12 @@ pub fn render(
         }
         report.add_test_suite(suite);
     }
+    xml_text(&report)
+}
+
+/// A JUnit report as the text written, ending in a line break (every JUnit report of guifan:
+/// findings and pack test cases).
+pub fn xml_text(report: &Report) -> String {
     report
         .to_string()
         .map(|mut text| {

@@ -234,13 +234,5 @@ pub fn junit(run: &TestRun) -> String {
         coverage.add_test_case(test);
     }
     report.add_test_suite(coverage);
-    report
-        .to_string()
-        .map(|mut text| {
-            if !text.ends_with('\n') {
-                text.push('\n');
-            }
-            text
-        })
-        .unwrap_or_else(|error| format!("<!-- {error} -->\n"))
+    super::junit::xml_text(&report)
 }

@@ -274,6 +274,8 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
 struct Loader {
     /// The estimated longest string of each variable built only from literals and variables.
     variable_bytes: BTreeMap<String, usize>,
+    /// What each variable reads (with what the variables it reads read), made as it loads.
+    variable_reads: BTreeMap<String, reads::Reads>,
     /// The dossier schema, against which every field an expression selects is checked.
     schema: serde_json::Value,
     /// The bindings of the rule being compiled, as paths in the schema.
@@ -302,6 +304,7 @@ impl Loader {
     ) -> Loader {
         Loader {
             variable_bytes: BTreeMap::new(),
+            variable_reads: BTreeMap::new(),
             problems,
             clauses: Vec::new(),
             clause_spans: BTreeMap::new(),

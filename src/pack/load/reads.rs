@@ -28,7 +28,12 @@ impl Default for Reads {
 
 impl Reads {
     /// A name an expression reads: a variable (with what it reads), a section or `doc`.
-    fn name(&mut self, name: &str, variables: &BTreeMap<&str, Reads>, sections: &BTreeSet<String>) {
+    fn name(
+        &mut self,
+        name: &str,
+        variables: &BTreeMap<String, Reads>,
+        sections: &BTreeSet<String>,
+    ) {
         if let Some(inner) = variables.get(name) {
             self.fields.extend(inner.fields.iter().cloned());
             self.across |= inner.across;
@@ -55,30 +60,29 @@ impl Loader {
     /// read (variables read variables before them, so one pass in order settles it), and
     /// whether any of it reaches beyond the rule's own element (a variable that selects
     /// fields, a section or `doc` read directly).
+    /// What a pack variable's expression reads, with what the variables before it that it
+    /// reads read (kept in `variable_reads` as each variable loads: variables read only earlier
+    /// ones, so one pass in order settles it).
+    pub(super) fn variable_reads(&self, expression: &Expression) -> Reads {
+        let mut reads = Reads::default();
+        reads.fields.extend(expression.fields.iter().cloned());
+        reads.fields.extend(
+            expression
+                .chains
+                .iter()
+                .flat_map(|chain| chain.fields.iter().cloned()),
+        );
+        for name in &expression.variables {
+            reads.name(name, &self.variable_reads, &self.sections);
+        }
+        reads
+    }
+
     pub(super) fn fields_read<'e>(
         &self,
         expressions: impl Iterator<Item = &'e Expression>,
-        bindings: &[String],
     ) -> Reads {
-        // what each variable reads, with what the variables it reads read
-        let mut variable_reads: BTreeMap<&str, Reads> = BTreeMap::new();
-        for variable in &self.variables {
-            let mut reads = Reads::default();
-            reads
-                .fields
-                .extend(variable.expression.fields.iter().cloned());
-            reads.fields.extend(
-                variable
-                    .expression
-                    .chains
-                    .iter()
-                    .flat_map(|chain| chain.fields.iter().cloned()),
-            );
-            for name in &variable.expression.variables {
-                reads.name(name, &variable_reads, &self.sections);
-            }
-            variable_reads.insert(&variable.name, reads);
-        }
+        let variable_reads = &self.variable_reads;
         let mut reads = Reads::default();
         for expression in expressions {
             // index keys: their place is not known
@@ -86,11 +90,10 @@ impl Loader {
             for name in &expression.variables {
                 // bindings and sections are read through their chains, placed exactly
                 if variable_reads.contains_key(name.as_str()) {
-                    reads.name(name, &variable_reads, &self.sections);
+                    reads.name(name, variable_reads, &self.sections);
                 }
             }
         }
-        let _ = bindings;
         reads
     }
 }

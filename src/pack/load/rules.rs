@@ -240,10 +240,7 @@ impl Loader {
         let (Some(assertion), Some(message)) = (assertion, message) else {
             return;
         };
-        let reads = self.fields_read(
-            guard.iter().chain([&assertion]).chain(cite.iter()),
-            &bindings,
-        );
+        let reads = self.fields_read(guard.iter().chain([&assertion]).chain(cite.iter()));
         let fields_read = reads.fields;
         // the paths read from the rule's bindings, the sections and `doc` are placed exactly;
         // a path from a comprehension's variable starts at a list that is itself read from one

@@ -59,6 +59,8 @@ impl Loader {
             }
             self.variable_bytes.insert(name.clone(), bytes);
         }
+        let reads = self.variable_reads(&expression);
+        self.variable_reads.insert(name.clone(), reads);
         self.variables.push(Variable {
             name,
             expression,
