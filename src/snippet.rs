@@ -45,35 +45,43 @@ impl SourceWindow {
         let start = file.line_column(span.start());
         let mut end = file.line_column(span.end().max(span.start()));
         let last_line = file.line_column(text.len()).line;
-        let line_text = |line: usize| -> &str {
+        // a line's text without its line end, as byte offsets: every count below is of the
+        // characters drawn or found by the file's index, never of a whole long line
+        let line_bounds = |line: usize| -> (usize, usize) {
             let from = file.offset_of(line, 0);
             let to = if line < last_line {
                 file.offset_of(line + 1, 0)
             } else {
                 text.len()
             };
-            let content = text.get(from..to.max(from)).unwrap_or("");
+            let to = to.max(from);
+            let content = text.get(from..to).unwrap_or("");
             let content = content.strip_suffix('\n').unwrap_or(content);
-            content.strip_suffix('\r').unwrap_or(content)
+            let content = content.strip_suffix('\r').unwrap_or(content);
+            (from, from + content.len())
+        };
+        let line_length = |line: usize| -> usize {
+            let (from, to) = line_bounds(line);
+            file.characters_between(from, to)
         };
         if end.line > start.line + LABEL_LINES {
             end = LineColumn {
                 line: start.line,
-                column: line_text(start.line).chars().count() + 1,
+                column: line_length(start.line) + 1,
             };
         }
         let first = start.line.saturating_sub(CONTEXT_LINES).max(1);
         let mut last = (end.line + CONTEXT_LINES).min(last_line);
         // the empty "line" after a final line feed is not shown as context
-        if last > end.line && last == last_line && line_text(last).is_empty() {
+        if last > end.line && last == last_line && line_length(last) == 0 {
             last -= 1;
         }
         let mut out = String::new();
         let mut label_start = None;
         let mut label_end = None;
         for line in first..=last {
-            let content = line_text(line);
-            let length = content.chars().count();
+            let (line_from, line_to) = line_bounds(line);
+            let length = file.characters_between(line_from, line_to);
             let focus = if line == end.line && line != start.line {
                 end.column - 1
             } else {
@@ -97,7 +105,9 @@ impl SourceWindow {
                     label_end = Some(out.len());
                 }
             };
-            for (index, character) in content.chars().enumerate().skip(from).take(to - from) {
+            let shown_from = file.offset_of(line, from).clamp(line_from, line_to);
+            let shown = text.get(shown_from..line_to).unwrap_or("");
+            for (index, character) in (from..to).zip(shown.chars()) {
                 mark(index, &out);
                 if needs_escape(character) {
                     out.push_str(&escape_line(&character.to_string()));

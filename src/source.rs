@@ -68,6 +68,23 @@ pub struct SourceFile {
     /// Where each line starts, made on the first look-up: a clean file of millions of lines
     /// never needs it (4 bytes a line).
     line_starts: OnceLock<Vec<u32>>,
+    /// How many characters come before each [`BLOCK`]-byte block, made on the first look-up
+    /// into a long line: a column on a minified JSON line of megabytes is then found by
+    /// counting at most a block, not the line from its start (that made the reports of one-line
+    /// files quadratic: findings × line length).
+    char_blocks: OnceLock<Vec<u32>>,
+}
+
+/// The bytes per entry of the character index (1/64 of the text in memory, when made).
+const BLOCK: usize = 256;
+
+/// Lines up to this many bytes are counted directly; the character index is made only for
+/// longer ones.
+const SHORT_LINE: usize = 512;
+
+/// Whether a byte starts a character in UTF-8 (is not a continuation byte `10xxxxxx`).
+fn starts_character(byte: u8) -> bool {
+    (byte as i8) >= -0x40
 }
 
 /// A 1-based line and column (in characters).
@@ -83,7 +100,46 @@ impl SourceFile {
             name: name.into(),
             text: lone_carriage_returns_as_line_feeds(text.into()),
             line_starts: OnceLock::new(),
+            char_blocks: OnceLock::new(),
         }
+    }
+
+    fn char_blocks(&self) -> &[u32] {
+        self.char_blocks.get_or_init(|| {
+            let bytes = self.text.as_bytes();
+            let mut blocks = Vec::with_capacity(bytes.len() / BLOCK + 1);
+            let mut characters = 0u32;
+            blocks.push(0);
+            for block in bytes.chunks(BLOCK) {
+                characters += block.iter().filter(|&&byte| starts_character(byte)).count() as u32;
+                blocks.push(characters);
+            }
+            blocks
+        })
+    }
+
+    /// How many characters `text[..offset]` holds, from the index.
+    fn characters_before(&self, offset: usize) -> usize {
+        let block = offset / BLOCK;
+        let counted = self.char_blocks()[block] as usize;
+        counted
+            + self.text.as_bytes()[block * BLOCK..offset]
+                .iter()
+                .filter(|&&byte| starts_character(byte))
+                .count()
+    }
+
+    /// How many characters lie between two byte offsets (clamped to the text, in order).
+    pub fn characters_between(&self, from: usize, to: usize) -> usize {
+        let to = to.min(self.text.len());
+        let from = from.min(to);
+        if to - from <= SHORT_LINE {
+            return self.text.as_bytes()[from..to]
+                .iter()
+                .filter(|&&byte| starts_character(byte))
+                .count();
+        }
+        self.characters_before(to) - self.characters_before(from)
     }
 
     fn line_starts(&self) -> &[u32] {
@@ -107,7 +163,7 @@ impl SourceFile {
             Err(index) => index - 1,
         };
         let line_start = line_starts[line_index] as usize;
-        let column = self.text[line_start..offset].chars().count() + 1;
+        let column = self.characters_between(line_start, offset) + 1;
         LineColumn {
             line: line_index + 1,
             column,
@@ -121,11 +177,33 @@ impl SourceFile {
             return self.text.len();
         };
         let line_start = line_start as usize;
-        let rest = &self.text[line_start..];
-        match rest.char_indices().nth(character_column) {
-            Some((byte, _)) => line_start + byte,
-            None => self.text.len(),
+        let bytes = self.text.as_bytes();
+        // the character is within the first `character_column * 4 + 4` bytes (at most four a
+        // character): a short reach is walked, a long one is found in the index
+        if character_column < SHORT_LINE / 4 {
+            let rest = &self.text[line_start..];
+            return match rest.char_indices().nth(character_column) {
+                Some((byte, _)) => line_start + byte,
+                None => self.text.len(),
+            };
         }
+        let wanted = self.characters_before(line_start) + character_column;
+        let blocks = self.char_blocks();
+        // blocks[0] is 0 and the counts rise with every block (a block holds at least
+        // BLOCK / 4 characters), so the block is the last one not past the character
+        let block = blocks
+            .partition_point(|&characters| characters as usize <= wanted)
+            .saturating_sub(1);
+        let mut characters = blocks[block] as usize;
+        for (offset, &byte) in bytes.iter().enumerate().skip(block * BLOCK) {
+            if starts_character(byte) {
+                if characters == wanted {
+                    return offset;
+                }
+                characters += 1;
+            }
+        }
+        self.text.len()
     }
 
     pub fn slice(&self, span: Span) -> &str {
@@ -212,5 +290,48 @@ mod tests {
         assert_eq!(file.line_column(c), LineColumn { line: 3, column: 1 });
         // offsets are kept: the lone CR became LF, the CRLF stayed
         assert_eq!(&*file.text, "a: 1\nb: 2\r\nc: 3\nd: 4");
+    }
+
+    /// The index must give what counting from the line's start gives, on long lines of mixed
+    /// one-, two-, three- and four-byte characters, at every character of them.
+    #[test]
+    fn long_lines_are_counted_by_the_index_as_by_hand() {
+        let pieces = ["a", "é", "事项", "😀", "{\"k\":1},", "\n"];
+        let mut text = String::new();
+        let mut state = 7u64;
+        for _ in 0..6_000 {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let piece = pieces[(state >> 33) as usize % (pieces.len() + 40) % pieces.len()];
+            // newlines are rare: lines of hundreds to thousands of bytes
+            if piece == "\n" && (state >> 20) % 50 != 0 {
+                continue;
+            }
+            text.push_str(piece);
+        }
+        let file = SourceFile::new("a.json", text.as_str());
+        let mut line = 1;
+        let mut column = 1;
+        for (offset, character) in text.char_indices() {
+            assert_eq!(
+                file.line_column(offset),
+                LineColumn { line, column },
+                "at byte {offset}"
+            );
+            assert_eq!(
+                file.offset_of(line, column - 1),
+                offset,
+                "line {line} column {column}"
+            );
+            if character == '\n' {
+                line += 1;
+                column = 1;
+            } else {
+                column += 1;
+            }
+        }
+        assert_eq!(file.line_column(text.len()), LineColumn { line, column });
+        assert_eq!(file.offset_of(line, column - 1 + 1000), text.len());
     }
 }

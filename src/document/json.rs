@@ -1,165 +1,225 @@
-//! JSON into the spanned tree, through jsonc-parser's AST (byte ranges on every value and
-//! key). Strict JSON: no comments, trailing commas, single quotes or bare words.
+//! JSON into the spanned tree, straight from jiter's iterator: no intermediate AST, each value's
+//! byte range taken from the iterator's position before and after it. Strict JSON: no
+//! comments, trailing commas, single quotes, bare words, NaN or Infinity.
+//!
+//! jiter is made for this (a pull parser that hands out values in order with their positions);
+//! jsonc-parser's AST, which this replaced, cost more to build and to convert than the parse
+//! itself and made JSON no faster to read than YAML (docs/PERFORMANCE.md). Keys need one thing
+//! jiter does not give: their own range. It is found from the positions around them (only
+//! white space, `{`, `,` and `:` can lie between a key and its neighbours).
 
-use jsonc_parser::ast::{ObjectPropName, Value};
-use jsonc_parser::{parse_to_ast, CollectOptions, CommentCollectionStrategy, ParseOptions};
+use jiter::{Jiter, JiterError, Peek};
 
-use super::tree::{Entry, Interner, Node, NodeKind};
+use super::tree::{Entry, Interner, KeyIndex, Node, NodeKind};
 use super::SyntaxError;
 use crate::source::{SourceFile, Span};
 
 pub fn parse_json(source: &SourceFile) -> Result<Node, SyntaxError> {
-    refuse_deep_nesting(&source.text)?;
-    let options = ParseOptions {
-        allow_comments: false,
-        allow_loose_object_property_names: false,
-        allow_trailing_commas: false,
-        allow_missing_commas: false,
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
-    };
-    let collect = CollectOptions {
-        comments: CommentCollectionStrategy::Off,
-        tokens: false,
-    };
-    let parsed = parse_to_ast(&source.text, &collect, &options).map_err(|error| {
-        let range = error.range();
-        SyntaxError {
-            message: format!("JSON syntax error: {}", error.kind()),
-            span: Span::new(range.start, range.end),
-            label: "here".to_string(),
-        }
-    })?;
-    match parsed.value {
-        Some(value) => convert(source, &mut Interner::default(), value),
-        None => Err(SyntaxError {
+    let bytes = source.text.as_bytes();
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(SyntaxError {
             message: "the JSON file is empty".to_string(),
             span: Span::new(0, 0),
             label: "a JSON object was expected".to_string(),
-        }),
+        });
     }
+    let mut reader = Reader {
+        source,
+        jiter: Jiter::new(bytes),
+        strings: Interner::default(),
+    };
+    let peek = reader
+        .jiter
+        .peek()
+        .map_err(|error| syntax_error(source, &error))?;
+    let root = reader.value(peek, 0)?;
+    reader
+        .jiter
+        .finish()
+        .map_err(|error| syntax_error(source, &error))?;
+    Ok(root)
 }
 
-/// jsonc-parser descends recursively: a file nested thousands deep would exhaust the stack, so
-/// nesting is measured first (brackets outside strings).
-fn refuse_deep_nesting(text: &str) -> Result<(), SyntaxError> {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (offset, byte) in text.bytes().enumerate() {
-        if in_string {
-            match (escaped, byte) {
-                (true, _) => escaped = false,
-                (false, b'\\') => escaped = true,
-                (false, b'"') => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match byte {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > super::yaml::MAX_DEPTH {
-                    return Err(SyntaxError {
-                        message: format!(
-                            "collections are nested more than {} levels deep",
-                            super::yaml::MAX_DEPTH
-                        ),
-                        span: Span::new(offset, offset + 1),
-                        label: "too deep".to_string(),
-                    });
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    Ok(())
+struct Reader<'s> {
+    source: &'s SourceFile,
+    jiter: Jiter<'s>,
+    strings: Interner,
 }
 
-fn convert(
-    source: &SourceFile,
-    strings: &mut Interner,
-    value: Value<'_>,
-) -> Result<Node, SyntaxError> {
-    Ok(match value {
-        Value::StringLit(text) => Node::new(
-            NodeKind::Str(strings.intern(&text.value)),
-            Span::new(text.range.start, text.range.end),
-        ),
-        Value::NumberLit(number) => {
-            let span = Span::new(number.range.start, number.range.end);
-            let kind = match number.value.parse::<i64>() {
-                Ok(integer) => NodeKind::Int(integer),
-                Err(_) => match number.value.parse::<f64>() {
-                    Ok(float) if float.is_finite() => NodeKind::Float(float),
-                    _ => {
-                        return Err(SyntaxError {
-                            message: format!("the number {} is out of range", number.value),
-                            span,
-                            label: "write it as a string if it is a code".to_string(),
-                        })
-                    }
-                },
-            };
-            Node::new(kind, span)
-        }
-        Value::BooleanLit(boolean) => Node::new(
-            NodeKind::Bool(boolean.value),
-            Span::new(boolean.range.start, boolean.range.end),
-        ),
-        Value::NullKeyword(null) => {
-            Node::new(NodeKind::Null, Span::new(null.range.start, null.range.end))
-        }
-        Value::Array(array) => {
-            let span = Span::new(array.range.start, array.range.end);
-            let items = array
-                .elements
-                .into_iter()
-                .map(|element| convert(source, strings, element))
-                .collect::<Result<Vec<_>, _>>()?;
-            Node::new(NodeKind::Seq(items.into_boxed_slice()), span)
-        }
-        Value::Object(object) => {
-            let span = Span::new(object.range.start, object.range.end);
-            let mut entries: Vec<Entry> = Vec::with_capacity(object.properties.len());
-            for property in object.properties {
-                let (key, key_span): (std::sync::Arc<str>, Span) = match &property.name {
-                    ObjectPropName::String(text) => (
-                        strings.intern(&text.value),
-                        Span::new(text.range.start, text.range.end),
-                    ),
-                    ObjectPropName::Word(word) => (
-                        strings.intern(word.value),
-                        Span::new(word.range.start, word.range.end),
-                    ),
-                };
-                if let Some(previous) = entries.iter().find(|entry| entry.key == key) {
-                    let first = source.line_column(previous.key_span.start());
-                    return Err(SyntaxError {
-                        message: format!(
-                            "duplicate key `{key}` (first written at line {}, column {})",
-                            first.line, first.column
-                        ),
-                        span: key_span,
-                        label: "written again here".to_string(),
-                    });
+impl Reader<'_> {
+    /// The value that starts at the iterator's position (its first byte was peeked), `depth`
+    /// collections deep.
+    fn value(&mut self, peek: Peek, depth: usize) -> Result<Node, SyntaxError> {
+        let source = self.source;
+        let start = self.jiter.current_index();
+        let kind = match peek {
+            Peek::Null => {
+                self.jiter
+                    .known_null()
+                    .map_err(|error| syntax_error(source, &error))?;
+                NodeKind::Null
+            }
+            Peek::True | Peek::False => NodeKind::Bool(
+                self.jiter
+                    .known_bool(peek)
+                    .map_err(|error| syntax_error(source, &error))?,
+            ),
+            Peek::String => {
+                let text = self
+                    .jiter
+                    .known_str()
+                    .map_err(|error| syntax_error(source, &error))?;
+                NodeKind::Str(self.strings.intern(text))
+            }
+            Peek::Array => return self.array(start, depth + 1),
+            Peek::Object => return self.object(start, depth + 1),
+            _ => {
+                let number = self
+                    .jiter
+                    .known_number_bytes(peek)
+                    .map_err(|error| syntax_error(source, &error))?;
+                // the grammar was checked by jiter: ASCII digits, sign, point and exponent
+                let number = std::str::from_utf8(number).unwrap_or_default();
+                match number.parse::<i64>() {
+                    Ok(integer) => NodeKind::Int(integer),
+                    Err(_) => match number.parse::<f64>() {
+                        Ok(float) if float.is_finite() => NodeKind::Float(float),
+                        _ => {
+                            return Err(SyntaxError {
+                                message: format!("the number {number} is out of range"),
+                                span: Span::new(start, self.jiter.current_index()),
+                                label: "write it as a string if it is a code".to_string(),
+                            })
+                        }
+                    },
                 }
-                let value = convert(source, strings, property.value)?;
-                entries.push(Entry {
-                    key,
-                    key_span,
-                    value,
+            }
+        };
+        Ok(Node::new(
+            kind,
+            Span::new(start, self.jiter.current_index()),
+        ))
+    }
+
+    fn array(&mut self, start: usize, depth: usize) -> Result<Node, SyntaxError> {
+        self.refuse_depth(start, depth)?;
+        let source = self.source;
+        let mut items = Vec::new();
+        let mut next = self
+            .jiter
+            .known_array()
+            .map_err(|error| syntax_error(source, &error))?;
+        while let Some(peek) = next {
+            items.push(self.value(peek, depth)?);
+            next = self
+                .jiter
+                .array_step()
+                .map_err(|error| syntax_error(source, &error))?;
+        }
+        Ok(Node::new(
+            NodeKind::Seq(items.into_boxed_slice()),
+            Span::new(start, self.jiter.current_index()),
+        ))
+    }
+
+    fn object(&mut self, start: usize, depth: usize) -> Result<Node, SyntaxError> {
+        self.refuse_depth(start, depth)?;
+        let source = self.source;
+        let mut entries: Vec<Entry> = Vec::new();
+        let mut keys = KeyIndex::default();
+        let mut before = self.jiter.current_index();
+        let mut next = self
+            .jiter
+            .known_object()
+            .map_err(|error| syntax_error(source, &error))?
+            .map(|key| self.strings.intern(key));
+        while let Some(key) = next {
+            let key_span = self.key_span(before);
+            if let Some(previous) = keys.find(&entries, &key) {
+                let first = self.source.line_column(previous.key_span.start());
+                return Err(SyntaxError {
+                    message: format!(
+                        "duplicate key `{key}` (first written at line {}, column {})",
+                        first.line, first.column
+                    ),
+                    span: key_span,
+                    label: "written again here".to_string(),
                 });
             }
-            Node::new(NodeKind::Map(entries.into_boxed_slice()), span)
+            let peek = self
+                .jiter
+                .peek()
+                .map_err(|error| syntax_error(source, &error))?;
+            let value = self.value(peek, depth)?;
+            entries.push(Entry {
+                key,
+                key_span,
+                value,
+            });
+            before = self.jiter.current_index();
+            next = self
+                .jiter
+                .next_key()
+                .map_err(|error| syntax_error(source, &error))?
+                .map(|key| self.strings.intern(key));
         }
-    })
+        Ok(Node::new(
+            NodeKind::Map(entries.into_boxed_slice()),
+            Span::new(start, self.jiter.current_index()),
+        ))
+    }
+
+    /// The range of the key just read, quotes included: it opens at the first `"` after
+    /// `before` (the position ahead of the `{` or `,`) and closes at the last `"` before the
+    /// iterator's position (just past the `:`).
+    fn key_span(&self, before: usize) -> Span {
+        let bytes = self.source.text.as_bytes();
+        let after = self.jiter.current_index().min(bytes.len());
+        let open = bytes[before..after]
+            .iter()
+            .position(|&byte| byte == b'"')
+            .map_or(before, |offset| before + offset);
+        let close = bytes[open..after]
+            .iter()
+            .rposition(|&byte| byte == b'"')
+            .map_or(after, |offset| open + offset + 1);
+        Span::new(open, close)
+    }
+
+    /// Collections nested deeper than YAML allows are refused as they open: the reader descends
+    /// recursively, and a file nested thousands deep would exhaust the stack.
+    fn refuse_depth(&self, start: usize, depth: usize) -> Result<(), SyntaxError> {
+        if depth > super::yaml::MAX_DEPTH {
+            return Err(SyntaxError {
+                message: format!(
+                    "collections are nested more than {} levels deep",
+                    super::yaml::MAX_DEPTH
+                ),
+                span: Span::new(start, start + 1),
+                label: "too deep".to_string(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// jiter's error at its place: the byte it stopped at.
+fn syntax_error(source: &SourceFile, error: &JiterError) -> SyntaxError {
+    let offset = error.index.min(source.text.len());
+    // a position inside a character (jiter counts bytes) moves back to its start
+    let offset = (0..=offset)
+        .rev()
+        .find(|&offset| source.text.is_char_boundary(offset))
+        .unwrap_or(0);
+    let end = source.text[offset..]
+        .chars()
+        .next()
+        .map_or(offset, |character| offset + character.len_utf8());
+    SyntaxError {
+        message: format!("JSON syntax error: {}", error.error_type),
+        span: Span::new(offset, end),
+        label: "here".to_string(),
+    }
 }
 
 #[cfg(test)]

@@ -4,8 +4,8 @@
 //!
 //! Why not a ready tree: saphyr's `MarkedYaml` costs about 29× the input in memory and
 //! serde_yaml has no spans, so the tree is built from saphyr-parser's event stream (YAML) and
-//! jsonc-parser's AST (JSON, which gives byte ranges and handles what YAML does not: surrogate
-//! pairs, very long keys).
+//! jiter's pull iterator (JSON: the positions around each value give its byte range, and it
+//! handles what YAML does not: surrogate pairs, very long keys).
 
 mod json;
 mod pointer;

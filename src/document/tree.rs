@@ -1,6 +1,6 @@
 //! The spanned tree: values with the byte span of every node and every mapping key.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
@@ -141,6 +141,36 @@ impl Interner {
         let text: Arc<str> = text.into();
         self.strings.insert(Arc::clone(&text));
         text
+    }
+}
+
+/// The keys of a mapping being built, to find a key written twice: a scan while the mapping is
+/// small, a hash look-up once it is large (a scan for each key of a mapping of 100,000 keys is
+/// 5·10⁹ comparisons, and one such line is all a hostile dossier needs).
+#[derive(Default)]
+pub(crate) struct KeyIndex {
+    /// Each key of the entries indexed so far, with its position; filled lazily.
+    positions: HashMap<Arc<str>, usize, BuildHasherDefault<WordHasher>>,
+}
+
+impl KeyIndex {
+    /// Below this many entries a scan is as fast as a look-up.
+    const SCAN: usize = 16;
+
+    /// The entry of `entries` (the mapping's entries so far, which have no key twice) whose key
+    /// is `key`.
+    pub(crate) fn find<'e>(&mut self, entries: &'e [Entry], key: &Arc<str>) -> Option<&'e Entry> {
+        if entries.len() < Self::SCAN {
+            return entries.iter().find(|entry| entry.key == *key);
+        }
+        // the entries pushed since the last look-up; each key is new, so the count of keys
+        // indexed is the count of entries indexed
+        for (position, entry) in entries.iter().enumerate().skip(self.positions.len()) {
+            self.positions.insert(Arc::clone(&entry.key), position);
+        }
+        self.positions
+            .get(key)
+            .and_then(|&position| entries.get(position))
     }
 }
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span as YamlSpan, Tag};
 
-use super::tree::{Entry, Interner, Node, NodeKind};
+use super::tree::{Entry, Interner, KeyIndex, Node, NodeKind};
 use super::SyntaxError;
 use crate::source::{SourceFile, Span};
 
@@ -35,6 +35,7 @@ enum Frame {
         anchor: usize,
         entries: Vec<Entry>,
         pending_key: Option<(Arc<str>, Span)>,
+        keys: KeyIndex,
     },
 }
 
@@ -180,6 +181,7 @@ impl Builder<'_> {
                     anchor,
                     entries: self.spare_entries.pop().unwrap_or_default(),
                     pending_key: None,
+                    keys: KeyIndex::default(),
                 });
                 Ok(())
             }
@@ -340,6 +342,7 @@ impl Builder<'_> {
             Some(Frame::Mapping {
                 entries,
                 pending_key,
+                keys,
                 ..
             }) => match pending_key.take() {
                 Some((key, key_span)) => {
@@ -369,7 +372,7 @@ impl Builder<'_> {
                         }
                         _ => self.strings.intern(self.source.slice(span)),
                     };
-                    if let Some(previous) = entries.iter().find(|entry| entry.key == key) {
+                    if let Some(previous) = keys.find(entries, &key) {
                         let first = self.source.line_column(previous.key_span.start());
                         return Err(SyntaxError {
                             message: format!(
