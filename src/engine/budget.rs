@@ -14,9 +14,12 @@
 
 use std::cell::Cell;
 use std::fmt;
+use std::hash::{BuildHasher, BuildHasherDefault};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
 
 use cel::common::traits::{self, Adder, Container, Indexer, Iterable, Sizer, Zeroer};
-use cel::common::types::{CelList, Type};
+use cel::common::types::{CelList, CelString, Type};
 use cel::common::value::{Builtin, BuiltinRef, Val};
 use cel::ExecutionError;
 
@@ -122,19 +125,91 @@ impl<'b, 'v: 'w, 'w> traits::Iterator<'b, 'w> for Elements<'b, 'v> {
 /// A list of the dossier (or made from it and kept, as a pack variable's) whose iteration,
 /// membership test and comparison are metered. To everything else it is the built-in list it
 /// holds: the interpreter's downcasts see that list.
+///
+/// `x in list` for a string `x` is a scan the first time and a hash look-up from the second
+/// on: a list asked more than once (a pack variable such as `item_task_codes`, or a list of the
+/// dossier's header such as `department.authorization.covers`, asked once per item) gets an
+/// index of its strings, so a reference check over n elements costs n look-ups, not n scans.
+/// An element of the list equals a string only if it is a string with the same text, so the
+/// index (of the string elements only) gives the scan's answer.
 #[derive(Clone)]
 pub struct MeteredList<'v> {
     list: CelList<'v>,
+    /// Shared by the copies of the list: made once, whoever asks.
+    membership: Arc<Membership>,
+}
+
+#[derive(Default)]
+struct Membership {
+    /// How many times a string was looked for.
+    lookups: AtomicU32,
+    /// (hash of the text, position in the list) of each string element, sorted: a look-up
+    /// compares the texts of the positions whose hash matches.
+    index: OnceLock<Box<[(u64, u32)]>>,
 }
 
 impl<'v> MeteredList<'v> {
+    /// Below this length a scan is as fast as a look-up.
+    const MIN_INDEXED: usize = 16;
+
     pub fn new(list: CelList<'v>) -> Self {
-        MeteredList { list }
+        MeteredList {
+            list,
+            membership: Arc::default(),
+        }
     }
 
     fn length(&self) -> u64 {
         self.list.inner().len() as u64
     }
+
+    /// The index of the string elements, made (and paid for, as one pass) when a long list is
+    /// asked for a string the second time.
+    fn index(&self) -> Option<&[(u64, u32)]> {
+        if let Some(index) = self.membership.index.get() {
+            return Some(index);
+        }
+        if self.list.inner().len() < Self::MIN_INDEXED
+            || self.membership.lookups.fetch_add(1, Ordering::Relaxed) < 1
+        {
+            return None;
+        }
+        let index = self.membership.index.get_or_init(|| {
+            // a pass over the list; should the budget run out, the meter remembers it and the
+            // evaluation's result is dropped
+            let _ = take(self.length());
+            let mut index: Vec<(u64, u32)> = self
+                .list
+                .inner()
+                .iter()
+                .enumerate()
+                .filter_map(|(position, item)| {
+                    item.downcast_ref::<CelString>()
+                        .map(|text| (text_hash(text.inner()), position as u32))
+                })
+                .collect();
+            index.sort_unstable();
+            index.into_boxed_slice()
+        });
+        Some(index)
+    }
+
+    fn contains_text(&self, index: &[(u64, u32)], text: &str) -> bool {
+        let hash = text_hash(text);
+        let first = index.partition_point(|(candidate, _)| *candidate < hash);
+        index[first..]
+            .iter()
+            .take_while(|(candidate, _)| *candidate == hash)
+            .any(|(_, position)| {
+                self.list.inner()[*position as usize]
+                    .downcast_ref::<CelString>()
+                    .is_some_and(|element| element.inner() == text)
+            })
+    }
+}
+
+fn text_hash(text: &str) -> u64 {
+    BuildHasherDefault::<crate::document::WordHasher>::default().hash_one(text)
 }
 
 impl fmt::Debug for MeteredList<'_> {
@@ -228,9 +303,17 @@ impl Iterable for MeteredList<'_> {
     }
 }
 
-/// `x in list` scans the list: it costs its length.
+/// `x in list` costs a step with the index, else the list's length (a scan).
 impl Container for MeteredList<'_> {
     fn contains(&self, value: &dyn Val) -> Result<bool, ExecutionError> {
+        if let Some(text) = value.downcast_ref::<CelString>() {
+            if let Some(index) = self.index() {
+                if !take(1) {
+                    return Err(exhausted_error("in"));
+                }
+                return Ok(self.contains_text(index, text.inner()));
+            }
+        }
         if !take(self.length()) {
             return Err(exhausted_error("in"));
         }
@@ -261,5 +344,34 @@ mod tests {
             }
         );
         assert!(take(u64::MAX));
+    }
+
+    /// The index gives the scan's answer, on a long list of strings and other values, for
+    /// strings in it and not in it, and for values that are not strings; and from the second
+    /// look-up on, a look-up costs one step, not the list's length.
+    #[test]
+    fn membership_by_index_answers_as_the_scan() {
+        let mut items: Vec<Box<dyn Val>> = (0..100)
+            .map(|n| Box::new(CelString::from(format!("code-{n}"))) as Box<dyn Val>)
+            .collect();
+        items.push(Box::new(cel::common::types::CelInt::from(7)));
+        let list = MeteredList::new(CelList::from(items));
+        let copy = list.clone();
+        let asked = |list: &MeteredList, value: &dyn Val| {
+            let (answer, spent) = metered(1_000, || list.contains(value));
+            (answer.expect("no error"), spent.steps)
+        };
+        // the first look-up scans
+        assert_eq!(asked(&list, &CelString::from("code-5")), (true, 101));
+        // the second makes the index (one pass), the third is a look-up
+        assert_eq!(asked(&copy, &CelString::from("code-99")), (true, 102));
+        assert_eq!(asked(&list, &CelString::from("code-42")), (true, 1));
+        assert_eq!(asked(&list, &CelString::from("code-100")), (false, 1));
+        assert_eq!(asked(&list, &CelString::from("7")), (false, 1));
+        // a value that is not a string is found by the scan
+        assert_eq!(
+            asked(&list, &cel::common::types::CelInt::from(7)),
+            (true, 101)
+        );
     }
 }

@@ -11,10 +11,9 @@
 //! on either side of `==`, and conversion to a [`Value`].
 
 use std::fmt;
-use std::hash::{BuildHasher, BuildHasherDefault};
 use std::sync::{Arc, OnceLock};
 
-use cel::common::traits::{self, Adder, Container, Indexer, Iterable, Sizer, Zeroer};
+use cel::common::traits::{self, Container, Indexer, Iterable, Sizer, Zeroer};
 use cel::common::types::{
     self as cel_types, CelBool, CelDouble, CelInt, CelList, CelMap, CelMapKey, CelNull, CelString,
     CelTimestamp, CelUInt, Kind, Type,
@@ -22,7 +21,7 @@ use cel::common::types::{
 use cel::common::value::{Builtin, BuiltinRef, CowVal, Val};
 use cel::{ExecutionError, Value};
 
-use super::budget::{Elements, MeteredIterator, MeteredList};
+use super::budget::{MeteredIterator, MeteredList};
 use crate::document::{Node, NodeKind};
 
 /// A CEL value that may borrow the tree.
@@ -44,19 +43,15 @@ pub fn to_value(node: &Node) -> BoxedVal<'_> {
     }
 }
 
-/// The CEL value of the document root, whose entries (the dossier's sections) are made once and
-/// lent to every expression that reads them: `doc.items` does not build the list again.
+/// The CEL value of the document root. Its entries (the dossier's sections), and the entries of
+/// every mapping reached from it through mappings only (`department`,
+/// `department.authorization`), are made once and lent to every expression that reads them:
+/// `doc.items` does not build the list again, and `department.authorization.covers`, asked
+/// once per item, is one list whose membership index is made once (see [`MeteredList`]). The
+/// mappings inside lists (each item) stay views made when read: keeping theirs would copy the
+/// dossier.
 pub fn root_value(node: &Node) -> NodeMap<'_> {
-    let children: Vec<BoxedVal<'_>> = match &node.kind {
-        NodeKind::Map(entries) => entries.iter().map(|entry| to_value(&entry.value)).collect(),
-        _ => Vec::new(),
-    };
-    NodeMap {
-        node,
-        children: Some(Arc::from(children)),
-        keys: OnceLock::new(),
-        built: OnceLock::new(),
-    }
+    NodeMap::kept(node)
 }
 
 /// The type a [`NodeMap`] gives: CEL's `map`, at an address of its own, so that a
@@ -67,8 +62,10 @@ static NODE_MAP_TYPE: Type = cel_types::MAP_TYPE;
 /// A mapping of the tree as a CEL map.
 pub struct NodeMap<'v> {
     node: &'v Node,
-    /// The values of the entries, when they were made up front (the root); shared by copies.
-    children: Option<Arc<[BoxedVal<'v>]>>,
+    /// The values of the entries of a mapping that is kept (the root, and the mappings reached
+    /// from it through mappings), made on the first read and shared by copies; `None` for a
+    /// view made when read.
+    children: Option<Arc<OnceLock<Box<[BoxedVal<'v>]>>>>,
     /// The keys as CEL strings, made on the first iteration.
     keys: OnceLock<Vec<CelString<'v>>>,
     /// The built-in map with the same entries (one level: the values that are mappings stay
@@ -88,6 +85,29 @@ impl<'v> NodeMap<'v> {
         }
     }
 
+    /// A mapping whose entries' values are kept once made.
+    fn kept(node: &'v Node) -> NodeMap<'v> {
+        NodeMap {
+            children: Some(Arc::default()),
+            ..NodeMap::new(node)
+        }
+    }
+
+    /// The values of the entries of a kept mapping, made once: its mappings kept too, its
+    /// lists and scalars as [`to_value`] makes them.
+    fn children(&self) -> Option<&[BoxedVal<'v>]> {
+        let children = self.children.as_ref()?;
+        Some(children.get_or_init(|| {
+            self.entries()
+                .iter()
+                .map(|entry| match &entry.value.kind {
+                    NodeKind::Map(_) => Box::new(NodeMap::kept(&entry.value)) as BoxedVal<'v>,
+                    _ => to_value(&entry.value),
+                })
+                .collect()
+        }))
+    }
+
     /// The built-in map holding the same entries, made once; its making is metered as an
     /// iteration over the entries.
     fn built(&self) -> &CelMap<'v> {
@@ -102,7 +122,7 @@ impl<'v> NodeMap<'v> {
                 .iter()
                 .enumerate()
                 .map(|(position, entry)| {
-                    let value = match &self.children {
+                    let value = match self.children() {
                         Some(children) => children[position].clone_as_boxed(),
                         None => to_value(&entry.value),
                     };
@@ -121,9 +141,9 @@ impl<'v> NodeMap<'v> {
         self.entries().iter().position(|entry| &*entry.key == key)
     }
 
-    /// The value of the entry at `position`: lent when made up front, else made now.
+    /// The value of the entry at `position`: lent when the mapping is kept, else made now.
     fn value_at<'b>(&'b self, position: usize) -> CowVal<'b, 'v> {
-        match &self.children {
+        match self.children() {
             Some(children) => CowVal::Borrowed(children[position].as_ref()),
             None => CowVal::Owned(to_value(&self.entries()[position].value)),
         }
@@ -145,10 +165,9 @@ impl<'v> NodeMap<'v> {
             .map(move |(position, entry)| (&*entry.key, self.value_at(position)))
     }
 
-    /// The entries with their values, for a map whose values were made up front (the root):
-    /// the dossier's sections.
+    /// The entries with their values, for a kept map (the root): the dossier's sections.
     pub fn sections(&self) -> impl Iterator<Item = (&'v str, &(dyn Val + 'v))> + '_ {
-        let children = self.children.as_deref().unwrap_or_default();
+        let children = self.children().unwrap_or_default();
         self.entries()
             .iter()
             .zip(children)
@@ -382,7 +401,7 @@ pub fn settle<'v>(value: &(dyn Val + 'v)) -> Result<BoxedVal<'v>, ExecutionError
             .iter()
             .map(|item| settle(item.as_ref()))
             .collect::<Result<Vec<_>, _>>()?;
-        return Ok(IndexedList::boxed(CelList::from(items)));
+        return Ok(Box::new(MeteredList::new(CelList::from(items))));
     }
     if let Some(map) = value.downcast_ref::<CelMap>() {
         let mut entries = std::collections::HashMap::with_capacity(map.inner().len());
@@ -408,167 +427,4 @@ fn is_plain_scalar(value: &dyn Val) -> bool {
         || value.downcast_ref::<CelBool>().is_some()
         || value.downcast_ref::<CelNull>().is_some()
         || value.downcast_ref::<CelTimestamp>().is_some()
-}
-
-/// A pack variable's list of strings with a hash index, so that `x in list` (a reference check
-/// such as `entry.task_code in item_task_codes`, run once per element) costs a look-up rather
-/// than a scan of the list. To everything else it is the built-in list it holds: the
-/// interpreter's downcasts see that list, and every other operation is the list's own.
-pub struct IndexedList<'v> {
-    list: CelList<'v>,
-    /// (hash of the text, position in the list), sorted: a look-up compares the texts of the
-    /// positions whose hash matches.
-    index: Arc<[(u64, u32)]>,
-}
-
-fn text_hash(text: &str) -> u64 {
-    BuildHasherDefault::<crate::document::WordHasher>::default().hash_one(text)
-}
-
-impl<'v> IndexedList<'v> {
-    /// Below this length a scan is as fast as a look-up.
-    const MIN_LENGTH: usize = 16;
-
-    /// The list, indexed when it is a long list of strings.
-    fn boxed(list: CelList<'v>) -> BoxedVal<'v> {
-        if list.inner().len() < Self::MIN_LENGTH {
-            return Box::new(MeteredList::new(list));
-        }
-        let index: Option<Vec<(u64, u32)>> = list
-            .inner()
-            .iter()
-            .enumerate()
-            .map(|(position, item)| {
-                item.downcast_ref::<CelString>()
-                    .map(|text| (text_hash(text.inner()), position as u32))
-            })
-            .collect();
-        match index {
-            Some(mut index) => {
-                index.sort_unstable();
-                Box::new(IndexedList {
-                    list,
-                    index: Arc::from(index),
-                })
-            }
-            None => Box::new(MeteredList::new(list)),
-        }
-    }
-}
-
-impl fmt::Debug for IndexedList<'_> {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&self.list, formatter)
-    }
-}
-
-impl<'v> Val for IndexedList<'v> {
-    fn get_type(&self) -> &Type {
-        self.list.get_type()
-    }
-
-    fn cel_type() -> &'static Type {
-        <CelList<'v> as Val>::cel_type()
-    }
-
-    fn as_adder<'b, 'w>(&'b self) -> Option<&'b (dyn Adder + 'w)>
-    where
-        Self: 'w,
-    {
-        self.list.as_adder()
-    }
-
-    /// A string is in the list when the index has it; an element of a list of strings equals
-    /// only a string with the same text, so the answer is the scan's.
-    fn as_container(&self) -> Option<&dyn Container> {
-        Some(self)
-    }
-
-    fn as_indexer<'b, 'w>(&'b self) -> Option<&'b (dyn Indexer + 'w)>
-    where
-        Self: 'w,
-    {
-        self.list.as_indexer()
-    }
-
-    fn into_indexer<'w>(self: Box<Self>) -> Option<Box<dyn Indexer + 'w>>
-    where
-        Self: 'w,
-    {
-        Box::new(self.list).into_indexer()
-    }
-
-    /// Metered, as the dossier's lists (see `budget`).
-    fn as_iterable<'b, 'w>(&'b self) -> Option<&'b (dyn Iterable + 'w)>
-    where
-        Self: 'w,
-    {
-        Some(self)
-    }
-
-    fn as_sizer(&self) -> Option<&dyn Sizer> {
-        self.list.as_sizer()
-    }
-
-    fn as_zeroer(&self) -> Option<&dyn Zeroer> {
-        self.list.as_zeroer()
-    }
-
-    fn equals(&self, other: &dyn Val) -> bool {
-        self.list.equals(other)
-    }
-
-    fn clone_as_boxed<'w>(&self) -> Box<dyn Val + 'w>
-    where
-        Self: 'w,
-    {
-        Box::new(IndexedList {
-            list: self.list.clone(),
-            index: Arc::clone(&self.index),
-        })
-    }
-
-    fn as_builtin<'b, 'w>(&'b self) -> BuiltinRef<'b, 'w>
-    where
-        Self: 'w,
-    {
-        self.list.as_builtin()
-    }
-
-    fn into_builtin<'w>(self: Box<Self>) -> Option<Builtin<'w>>
-    where
-        Self: 'w,
-    {
-        Box::new(self.list).into_builtin()
-    }
-}
-
-impl Iterable for IndexedList<'_> {
-    fn iter<'b, 'w>(&'b self) -> Box<dyn traits::Iterator<'b, 'w> + 'b>
-    where
-        Self: 'w,
-    {
-        Box::new(MeteredIterator(Elements(self.list.inner().iter())))
-    }
-}
-
-impl Container for IndexedList<'_> {
-    fn contains(&self, value: &dyn Val) -> Result<bool, ExecutionError> {
-        let Some(text) = value.downcast_ref::<CelString>() else {
-            return Ok(false);
-        };
-        let text = text.inner();
-        let hash = text_hash(text);
-        let first = self
-            .index
-            .partition_point(|(candidate, _)| *candidate < hash);
-        Ok(self.index[first..]
-            .iter()
-            .take_while(|(candidate, _)| *candidate == hash)
-            .any(|(_, position)| {
-                self.list.inner()[*position as usize]
-                    .downcast_ref::<CelString>()
-                    .is_some_and(|element| element.inner() == text)
-            }))
-    }
 }
