@@ -200,6 +200,7 @@ pub enum Format {
     Sarif,
     Junit,
     Github,
+    Html,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

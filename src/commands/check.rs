@@ -77,8 +77,22 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
     };
     let text = match arguments.format {
         Format::Json => report::json::render(&checked.findings, &checked.documents, &pack, summary),
-        Format::Sarif => report::sarif::render(&checked.findings, &pack, lang, summary.not_shown),
+        Format::Sarif => report::sarif::render(
+            &checked.findings,
+            &pack,
+            lang,
+            summary.not_shown,
+            std::env::current_dir().ok().as_deref(),
+        ),
         Format::Github => report::github::render(&checked.findings, summary.not_shown),
+        Format::Html => report::html::render(
+            &checked.findings,
+            &checked.documents,
+            &checked.sources,
+            &pack,
+            summary,
+            lang,
+        ),
         Format::Junit => {
             let dossiers: Vec<report::junit::DossierRef<'_>> = checked
                 .documents
