@@ -242,10 +242,18 @@ fn descriptors(pack: &Pack, lang: Lang) -> Vec<ReportingDescriptor> {
                 Lang::En => format!("{number}: {text}"),
             })
             .collect();
-        let full = match lang {
-            Lang::Zh => format!("{short}。依据 {}。", cited_text.join("；")),
-            Lang::En => format!("{short}. Cites {}", cited_text.join("; ")),
+        let (stop, cites, separator) = match lang {
+            Lang::Zh => ("。", "依据 ", "；"),
+            Lang::En => (".", "Cites ", "; "),
         };
+        let mut full = format!("{}{stop}", short.trim_end_matches(['。', '.']));
+        if !cited_text.is_empty() {
+            full.push_str(cites);
+            full.push_str(&cited_text.join(separator));
+            if !full.ends_with(stop) {
+                full.push_str(stop);
+            }
+        }
         let help = rule
             .help
             .as_ref()
