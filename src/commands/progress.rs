@@ -62,9 +62,10 @@ impl Progress {
             ProgressBar::with_draw_target(Some(inputs.len() as u64), ProgressDrawTarget::stderr());
         // a template of literals and known keys: it cannot fail, and the default is kept if
         // it did
-        if let Ok(style) =
-            ProgressStyle::with_template("{spinner} {elapsed} [{bar:30}] {pos}/{len} files {msg}")
-        {
+        if let Ok(style) = ProgressStyle::with_template(lang.pick(
+            "{spinner} {elapsed} [{bar:30}] {pos}/{len} 个文件",
+            "{spinner} {elapsed} [{bar:30}] {pos}/{len} files",
+        )) {
             bar.set_style(style.progress_chars("=> "));
         }
         // a steady tick shows a single large file still being read
