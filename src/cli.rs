@@ -22,8 +22,9 @@ pub enum Command {
     /// Work on rule packs: lint, doc, test.
     #[command(subcommand)]
     Pack(PackCommand),
-    /// Print the dossier's JSON Schema of a pack.
-    Schema(PackArgs),
+    /// Print the dossier's JSON Schema of a pack (for editors: `--output dossier.schema.json`, then
+    /// `# yaml-language-server: $schema=dossier.schema.json` at the top of a dossier).
+    Schema(SchemaArgs),
     /// Explain a rule or a clause: the clause's text, the rules that enforce it, what they check.
     Explain(ExplainArgs),
     /// Evaluate one CEL expression as a rule's is evaluated (the pack's functions and variables,
@@ -32,6 +33,34 @@ pub enum Command {
     /// Write a dossier template for a department category and a stage: every field the schema
     /// requires or a rule due at the stage reads, named in Chinese with its clauses.
     Init(InitArgs),
+    /// Print a shell's completion script: `guifan completions bash > /etc/bash_completion.d/guifan`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff), or write one page per command into a directory.
+    Man(ManArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell the script is for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// Write guifan.1 and a page per subcommand (guifan-check.1, …) into this directory instead
+    /// of printing guifan.1.
+    #[arg(long, value_name = "DIR")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {
+    #[command(flatten)]
+    pub pack: PackArgs,
+    /// Write the schema to this file (atomically) instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -49,6 +78,11 @@ pub struct InitArgs {
     /// Write the template to this file (atomically) instead of standard output.
     #[arg(long)]
     pub output: Option<PathBuf>,
+    /// The dossier's JSON Schema for editors (a path relative to the dossier, or a URL): the
+    /// template then starts with `# yaml-language-server: $schema=…`. Make the file with
+    /// `guifan schema --output dossier.schema.json`.
+    #[arg(long, value_name = "PATH_OR_URL")]
+    pub schema_url: Option<String>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -200,6 +234,7 @@ pub enum Format {
     Sarif,
     Junit,
     Github,
+    Html,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

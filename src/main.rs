@@ -53,6 +53,8 @@ fn run() -> ExitCode {
         Command::Explain(arguments) => commands::pack::explain(&arguments),
         Command::Eval(arguments) => commands::eval::run(&arguments),
         Command::Init(arguments) => commands::init::run(&arguments),
+        Command::Completions(arguments) => commands::completions::completions(&arguments),
+        Command::Man(arguments) => commands::completions::man(&arguments),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

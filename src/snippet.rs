@@ -141,6 +141,11 @@ impl SourceWindow {
         self.label.into()
     }
 
+    /// The 0-based number in the file of the window's first line.
+    pub fn first_line(&self) -> usize {
+        self.first_line
+    }
+
     /// The window's text (for tests of what is drawn).
     pub fn text(&self) -> &str {
         &self.text

@@ -410,7 +410,7 @@ fn ci_formats_sarif_junit_and_github_annotations() {
         .any(|rule| rule["id"] == "item-legal-basis-missing"
             && rule["fullDescription"]["text"]
                 .as_str()
-                .is_some_and(|text| text.starts_with("5.2.1.1 进驻部门应根据"))));
+                .is_some_and(|text| text.contains("依据 5.2.1.1：进驻部门应根据"))));
 
     let junit = text(&guifan(&["check", "--format", "junit", INVALID, VALID]).stdout);
     assert!(

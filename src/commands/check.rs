@@ -14,6 +14,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::output::write_output;
+use super::progress::Progress;
 use super::{print_stdout, Outcome};
 use crate::cel::parse_date;
 use crate::cli::{CheckArgs, ColorArg, FailOn, Format};
@@ -63,7 +64,15 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
             max_findings: arguments.max_findings,
         },
     };
-    let mut checked = check_inputs_within(&pack, &inputs, &options, arguments.max_input_bytes)?;
+    let progress = Progress::for_inputs(&inputs, lang);
+    let mut checked = check_inputs_with_progress(
+        &pack,
+        &inputs,
+        &options,
+        arguments.max_input_bytes,
+        &progress,
+    )?;
+    progress.finish();
     checked
         .not_shown
         .cap(&mut checked.findings, arguments.max_run_findings);
@@ -77,8 +86,22 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
     };
     let text = match arguments.format {
         Format::Json => report::json::render(&checked.findings, &checked.documents, &pack, summary),
-        Format::Sarif => report::sarif::render(&checked.findings, &pack, lang, summary.not_shown),
+        Format::Sarif => report::sarif::render(
+            &checked.findings,
+            &pack,
+            lang,
+            summary.not_shown,
+            std::env::current_dir().ok().as_deref(),
+        ),
         Format::Github => report::github::render(&checked.findings, summary.not_shown),
+        Format::Html => report::html::render(
+            &checked.findings,
+            &checked.documents,
+            &checked.sources,
+            &pack,
+            summary,
+            lang,
+        ),
         Format::Junit => {
             let dossiers: Vec<report::junit::DossierRef<'_>> = checked
                 .documents
@@ -175,6 +198,17 @@ pub fn check_inputs_within(
     options: &CheckOptions,
     max_input_bytes: u64,
 ) -> Result<Checked, GuifanError> {
+    check_inputs_with_progress(pack, inputs, options, max_input_bytes, &Progress::hidden())
+}
+
+/// As [`check_inputs_within`], counting each file done on `progress`.
+pub fn check_inputs_with_progress(
+    pack: &Pack,
+    inputs: &[Input],
+    options: &CheckOptions,
+    max_input_bytes: u64,
+    progress: &Progress,
+) -> Result<Checked, GuifanError> {
     // each file is read, parsed and checked by one task, and its trees dropped before the
     // next: memory stays near the size of the inputs, and the allocator does not slow down
     // among the debris of hundreds of trees (checking 200 dossiers after parsing them all took
@@ -202,6 +236,7 @@ pub fn check_inputs_within(
                 not_shown.merge(outcome.not_shown);
                 findings.extend(outcome.findings);
             }
+            progress.file_done();
             Ok((file, documents, findings, not_shown))
         })
         .collect();

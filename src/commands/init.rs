@@ -28,12 +28,36 @@ pub fn run(arguments: &InitArgs) -> Result<Outcome, GuifanError> {
             &names,
         )));
     }
-    let text = template(&pack, &arguments.category, stage);
+    let text = with_schema_line(
+        template(&pack, &arguments.category, stage),
+        arguments.schema_url.as_deref(),
+    )?;
     match &arguments.output {
         Some(path) => write_output(path, &text, &pack_files(&pack))?,
         None => print_stdout(&text)?,
     }
     Ok(Outcome::Clean)
+}
+
+/// The template with what editors read first: the `yaml-language-server` line naming the
+/// schema given (a path is resolved from the dossier's directory), or, when none is given, how
+/// to make one. The line is the YAML language server's convention, which VS Code, Neovim, Helix
+/// and others share.
+fn with_schema_line(text: String, schema: Option<&str>) -> Result<String, GuifanError> {
+    match schema {
+        Some(schema) => {
+            // one line of a comment: a line break would write YAML into the dossier
+            if schema.trim().is_empty() || schema.chars().any(|c| c.is_control() || c == ' ') {
+                return Err(GuifanError::Usage(format!(
+                    "--schema-url {schema:?} is not a path or URL: it must be one word without spaces or control characters"
+                )));
+            }
+            Ok(format!("# yaml-language-server: $schema={schema}\n{text}"))
+        }
+        None => Ok(format!(
+            "# 编辑器补全与检查：guifan schema --output dossier.schema.json，再以 guifan init --schema-url dossier.schema.json 在首行写明 $schema。\n{text}"
+        )),
+    }
 }
 
 fn choice_error(what: &str, given: &str, names: &[&str]) -> String {

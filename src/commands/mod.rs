@@ -2,12 +2,14 @@
 //! findings to a report, write it through `output.rs`).
 
 pub mod check;
+pub mod completions;
 pub mod eval;
 pub mod init;
 pub mod inputs;
 pub mod output;
 pub mod pack;
 pub mod pack_test;
+pub mod progress;
 
 use crate::error::GuifanError;
 

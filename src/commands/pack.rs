@@ -4,7 +4,7 @@
 use super::check::load_selected_pack;
 use super::output::{write_output, ProtectedFiles};
 use super::{print_stdout, Outcome};
-use crate::cli::{ExplainArgs, PackArgs, PackDocArgs};
+use crate::cli::{ExplainArgs, PackArgs, PackDocArgs, SchemaArgs};
 use crate::engine::Lang;
 use crate::error::GuifanError;
 use crate::report::pack_doc;
@@ -39,11 +39,15 @@ pub fn pack_files(pack: &crate::pack::Pack) -> ProtectedFiles {
     protected
 }
 
-pub fn schema(arguments: &PackArgs) -> Result<Outcome, GuifanError> {
-    let pack = load_selected_pack(arguments.pack())?;
+pub fn schema(arguments: &SchemaArgs) -> Result<Outcome, GuifanError> {
+    let pack = load_selected_pack(arguments.pack.pack())?;
     let text = serde_json::to_string_pretty(&pack.schema)
         .map_err(|error| GuifanError::Usage(format!("the schema cannot be printed: {error}")))?;
-    print_stdout(&format!("{text}\n"))?;
+    let text = format!("{text}\n");
+    match &arguments.output {
+        Some(path) => write_output(path, &text, &pack_files(&pack))?,
+        None => print_stdout(&text)?,
+    }
     Ok(Outcome::Clean)
 }
 

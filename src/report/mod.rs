@@ -1,8 +1,9 @@
-//! Reports: findings rendered for people (miette) and for machines (JSON, SARIF, JUnit,
-//! GitHub annotations). Each format has its
+//! Reports: findings rendered for people (miette, an HTML page) and for machines (JSON, SARIF,
+//! JUnit, GitHub annotations). Each format has its
 //! own data-transfer types; nothing here evaluates anything.
 
 pub mod github;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
