@@ -36,7 +36,9 @@ pub fn run(arguments: &InitArgs) -> Result<Outcome, GuifanError> {
     let categories = enum_values(&pack.schema, &["department", "category"]);
     if !categories.is_empty() && !categories.iter().any(|c| c == category) {
         let names: Vec<&str> = categories.iter().map(String::as_str).collect();
-        return Err(GuifanError::Usage(choice_error("category", category, &names)));
+        return Err(GuifanError::Usage(choice_error(
+            "category", category, &names,
+        )));
     }
     let text = template(&pack, category, stage);
     match &arguments.output {

@@ -73,7 +73,8 @@ pub fn scaffold(name: &Path) -> Result<Outcome, GuifanError> {
         for (relative, text) in &files {
             let path = staging.join(relative);
             if let Some(directory) = path.parent() {
-                std::fs::create_dir_all(directory).map_err(|error| write_error(directory, error))?;
+                std::fs::create_dir_all(directory)
+                    .map_err(|error| write_error(directory, error))?;
             }
             std::fs::write(&path, text).map_err(|error| write_error(&path, error))?;
         }

@@ -196,7 +196,10 @@ fn layers_section(out: &mut String, pack: &Pack) {
         .map(|layer| format!("{} {} (`{}`)", layer.id, layer.version, layer.source))
         .collect();
     let _ = writeln!(out, "{}\n", chain.join(" → extends → "));
-    let _ = writeln!(out, "| rule or variable | defined by | changed by | change | reason | legal basis |");
+    let _ = writeln!(
+        out,
+        "| rule or variable | defined by | changed by | change | reason | legal basis |"
+    );
     let _ = writeln!(out, "|---|---|---|---|---|---|");
     let mut rows: Vec<(String, &crate::pack::Lineage)> = Vec::new();
     for rule in &pack.rules {
@@ -232,7 +235,12 @@ fn layers_section(out: &mut String, pack: &Pack) {
         .map(|rule| format!("`{}`", rule.id))
         .collect::<Vec<_>>();
     if !own.is_empty() {
-        let _ = writeln!(out, "\nRules of {} itself: {}.", pack.manifest.id, own.join(", "));
+        let _ = writeln!(
+            out,
+            "\nRules of {} itself: {}.",
+            pack.manifest.id,
+            own.join(", ")
+        );
     }
     out.push('\n');
 }

@@ -15,9 +15,8 @@ use crate::source::SourceFile;
 
 /// `5.2.1.1`; an overlay's own standard may prefix its numbers (`DB-4.1`) so that they never
 /// clash with its base's.
-pub(super) static CLAUSE_NUMBER: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([A-Z][A-Z0-9]*-)?[0-9]+(\.[0-9]+)*$").expect("valid pattern")
-});
+pub(super) static CLAUSE_NUMBER: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^([A-Z][A-Z0-9]*-)?[0-9]+(\.[0-9]+)*$").expect("valid pattern"));
 
 impl Loader {
     pub(super) fn clause(&mut self, file: &Arc<SourceFile>, spec: ClauseSpec) {

@@ -68,7 +68,10 @@ pub(super) fn read_layers(
             problems.add(
                 &manifest_file,
                 extends.span,
-                format!("the packs extend each other in a cycle: {}", names.join(" → ")),
+                format!(
+                    "the packs extend each other in a cycle: {}",
+                    names.join(" → ")
+                ),
                 "extends a pack already in the chain",
             );
             break;
@@ -197,19 +200,21 @@ fn resolve_base(
         if requirement.is_none() {
             return Err(format!(
                 "name the versions of `{id}` this pack is written for: `{id}@^{}`",
-                embedded_version().unwrap_or_default().split('.').next().unwrap_or("1")
+                embedded_version()
+                    .unwrap_or_default()
+                    .split('.')
+                    .next()
+                    .unwrap_or("1")
             ));
         }
         return Ok((embedded, extends.value.clone()));
     }
     let (root, display) = match from {
         PackFiles::Directory { root, display } => (root.clone(), display.clone()),
-        PackFiles::Embedded { .. } | PackFiles::Memory { .. } => {
-            return Err(
-                "a pack that is not a directory can extend only an embedded pack (`ID@REQUIREMENT`)"
-                    .to_string(),
-            )
-        }
+        PackFiles::Embedded { .. } | PackFiles::Memory { .. } => return Err(
+            "a pack that is not a directory can extend only an embedded pack (`ID@REQUIREMENT`)"
+                .to_string(),
+        ),
     };
     let written = Path::new(target);
     if target.starts_with('~') || written.is_absolute() || written.has_root() {
@@ -250,7 +255,8 @@ fn lexical_join(root: &Path, relative: &Path) -> PathBuf {
         match component {
             Component::CurDir => {}
             Component::ParentDir => {
-                let last_is_normal = matches!(out.components().next_back(), Some(Component::Normal(_)));
+                let last_is_normal =
+                    matches!(out.components().next_back(), Some(Component::Normal(_)));
                 if last_is_normal {
                     out.pop();
                 } else {
@@ -270,9 +276,13 @@ fn lexical_join(root: &Path, relative: &Path) -> PathBuf {
 /// The embedded pack's manifest values, read without compiling it.
 fn embedded_manifest() -> Option<crate::pack::Manifest> {
     let mut problems = Problems::default();
-    read_manifest(&crate::pack::embedded_national_pack(), "pack.yaml", &mut problems)
-        .ok()
-        .and_then(|manifested| manifested.manifest)
+    read_manifest(
+        &crate::pack::embedded_national_pack(),
+        "pack.yaml",
+        &mut problems,
+    )
+    .ok()
+    .and_then(|manifested| manifested.manifest)
 }
 
 fn embedded_id() -> Option<String> {
@@ -365,6 +375,9 @@ pub(super) fn merge_schema(
     }
 }
 
+/// The value a `set` gives a variable: the overlay's file, the `set` entry, its `expr`.
+pub(super) type Replacement = (Arc<SourceFile>, Node, Spanned<String>);
+
 /// A `set` read from an overlay, waiting for the variable it replaces.
 pub(super) struct Override {
     /// The index of the layer that wrote it.
@@ -429,7 +442,7 @@ impl Loader {
     /// The `set` that gives the variable `name`, declared by the layer being read, its value:
     /// the last overlay above this layer that sets it. Marks every such `set` used, and
     /// returns the lineage's changes in order.
-    pub(super) fn take_override(&mut self, name: &str) -> (Option<(Arc<SourceFile>, Node, Spanned<String>)>, Vec<Change>) {
+    pub(super) fn take_override(&mut self, name: &str) -> (Option<Replacement>, Vec<Change>) {
         let layer = self.current_layer;
         let mut changes = Vec::new();
         let mut chosen = None;
@@ -442,7 +455,11 @@ impl Loader {
             changes.push(Change {
                 pack: candidate.pack.clone(),
                 what: vec![format!("value: {}", one_line(&candidate.spec.expr.value))],
-                reason: candidate.spec.reason.as_ref().map(|reason| reason.value.clone()),
+                reason: candidate
+                    .spec
+                    .reason
+                    .as_ref()
+                    .map(|reason| reason.value.clone()),
                 legal_basis: None,
             });
             chosen = Some((
@@ -502,7 +519,10 @@ impl Loader {
     /// bases' and the layer's own).
     pub(super) fn operations(&mut self, file: &Arc<SourceFile>, root: &Node) {
         if let Some(node) = root.get("modify") {
-            for item in self.operation_items(file, node, "modify").unwrap_or_default() {
+            for item in self
+                .operation_items(file, node, "modify")
+                .unwrap_or_default()
+            {
                 match from_node::<ModifySpec>(file, item) {
                     Ok(spec) => self.modify(file, item, spec),
                     Err(error) => self.problems.field(file, item.span, error),
@@ -510,7 +530,10 @@ impl Loader {
             }
         }
         if let Some(node) = root.get("disable") {
-            for item in self.operation_items(file, node, "disable").unwrap_or_default() {
+            for item in self
+                .operation_items(file, node, "disable")
+                .unwrap_or_default()
+            {
                 match from_node::<DisableSpec>(file, item) {
                     Ok(spec) => self.disable(file, spec),
                     Err(error) => self.problems.field(file, item.span, error),
@@ -520,7 +543,12 @@ impl Loader {
     }
 
     /// The index of the base rule an operation names, or an error at the name.
-    fn base_rule(&mut self, file: &Arc<SourceFile>, id: &Spanned<String>, operation: &str) -> Option<usize> {
+    fn base_rule(
+        &mut self,
+        file: &Arc<SourceFile>,
+        id: &Spanned<String>,
+        operation: &str,
+    ) -> Option<usize> {
         if id.value == ATTESTATION_RULE {
             self.problems.add(
                 file,
@@ -607,7 +635,7 @@ impl Loader {
                     file,
                     at,
                     format!(
-                        "{what} the rule `{id}` relaxes clause {number}, a 应 (shall) clause of {defined_by}: record the `legal_basis` that allows the local exception"
+                        "{what} relaxes the rule `{id}` of clause {number}, a 应 (shall) clause of {defined_by}: record the `legal_basis` that allows the local exception"
                     ),
                     "a shall clause relaxed without a legal basis",
                     "add `legal_basis:` naming the law, regulation or approving document (e.g. 某省人民政府令第×号 第×条), and a `reason`".to_string(),
@@ -619,7 +647,7 @@ impl Loader {
             self.problems.add_with_help(
                 file,
                 at,
-                format!("{what} the rule `{id}` relaxes it: record the `reason`"),
+                format!("{what} relaxes the rule `{id}`: record the `reason`"),
                 "no reason recorded",
                 "add `reason:` saying why the local practice differs from the base".to_string(),
             );
@@ -659,7 +687,7 @@ impl Loader {
                     severity.span,
                     index,
                     &format!(
-                        "lowering the severity from {} to {}:",
+                        "lowering the severity from {} to {}",
                         current.as_str(),
                         severity.value.as_str()
                     ),
@@ -680,7 +708,9 @@ impl Loader {
         let levels = self.rules[index].for_each.clone();
         let bindings: Vec<String> = levels
             .iter()
-            .flat_map(|level| std::iter::once(level.binding.clone()).chain(level.key_binding.clone()))
+            .flat_map(|level| {
+                std::iter::once(level.binding.clone()).chain(level.key_binding.clone())
+            })
             .collect();
         let placeholder = Spanned {
             span: spec.rule.span,
@@ -691,7 +721,10 @@ impl Loader {
         let mut assertion = None;
         if let Some(also) = &spec.assert_also {
             // compiled alone first, so that an error is placed in the overlay's own text
-            if self.compile(file, node.get("assert_also"), also, &known).is_some() {
+            if self
+                .compile(file, node.get("assert_also"), also, &known)
+                .is_some()
+            {
                 let combined = Spanned {
                     span: also.span,
                     value: format!(
@@ -703,10 +736,9 @@ impl Loader {
                 what.push(format!("assert_also: {}", one_line(&also.value)));
             }
         }
-        let message = spec
-            .message
-            .as_ref()
-            .and_then(|message| self.localized_template(file, node.get("message"), message, &known));
+        let message = spec.message.as_ref().and_then(|message| {
+            self.localized_template(file, node.get("message"), message, &known)
+        });
         if spec.message.is_some() {
             what.push("message".to_string());
         }
@@ -732,7 +764,12 @@ impl Loader {
             let guard_chains = self.rules[index].guard_chains.clone();
             self.rules[index].assertion = assertion;
             let rule = &self.rules[index];
-            let reads = self.rule_reads(&bindings, rule.guard.as_ref(), &rule.assertion, rule.cite.as_ref());
+            let reads = self.rule_reads(
+                &bindings,
+                rule.guard.as_ref(),
+                &rule.assertion,
+                rule.cite.as_ref(),
+            );
             let rule = &mut self.rules[index];
             rule.chains = reads.chains;
             rule.guard_chains = guard_chains;
@@ -800,7 +837,10 @@ impl Loader {
         for number in clauses {
             if let Some(clause) = self.clauses.iter().find(|clause| clause.number == *number) {
                 let clause_cap = super::rules::severity_cap(clause.force);
-                if cap.as_ref().is_none_or(|(severity, _)| clause_cap < *severity) {
+                if cap
+                    .as_ref()
+                    .is_none_or(|(severity, _)| clause_cap < *severity)
+                {
                     cap = Some((clause_cap, clause.number.clone()));
                 }
             }
@@ -813,4 +853,3 @@ impl Loader {
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
-

@@ -22,6 +22,25 @@ impl Loader {
             );
             return;
         }
+        let base = self
+            .variables
+            .iter()
+            .find(|variable| {
+                variable.name == name && variable.lineage.defined_by != self.current_pack
+            })
+            .map(|variable| variable.lineage.defined_by.clone());
+        if let Some(base) = base {
+            self.problems.add_with_help(
+                file,
+                spec.name.span,
+                format!("the variable `{name}` is already a variable of the base pack {base}"),
+                "declared again",
+                format!(
+                    "give it this pack's value with `set` (`- variable: {name}`, `expr`, `reason`)"
+                ),
+            );
+            return;
+        }
         if self.sections.contains(&name)
             || BUILTIN_NAMES.contains(&name.as_str())
             || self.variables.iter().any(|variable| variable.name == name)
