@@ -853,3 +853,78 @@ impl Loader {
 fn one_line(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::document::{parse_documents, Syntax};
+
+    #[test]
+    fn a_base_is_an_embedded_id_unless_written_as_a_path() {
+        assert_eq!(
+            split_requirement("cn.gbt.xzfwzx-2@^2"),
+            ("cn.gbt.xzfwzx-2", Some("^2"))
+        );
+        assert_eq!(split_requirement("../national"), ("../national", None));
+        assert!(!is_path("cn.gbt.xzfwzx-2"));
+        assert!(is_path("../national"));
+        assert!(is_path("./national"));
+        assert!(is_path("packs/national"));
+    }
+
+    #[test]
+    fn a_relative_base_is_shown_as_a_reader_writes_it() {
+        assert_eq!(
+            lexical_join(Path::new("rules/local"), Path::new("../national")),
+            PathBuf::from("rules/national")
+        );
+        assert_eq!(
+            lexical_join(Path::new("local"), Path::new("../../national")),
+            PathBuf::from("../national")
+        );
+        assert_eq!(
+            lexical_join(Path::new(""), Path::new("./base")),
+            PathBuf::from("base")
+        );
+    }
+
+    fn merged(base: &str, overlay: &str) -> (serde_json::Value, Vec<String>) {
+        let base_file = Arc::new(SourceFile::new("base.yaml".to_string(), base.to_string()));
+        let overlay_file = Arc::new(SourceFile::new(
+            "overlay.yaml".to_string(),
+            overlay.to_string(),
+        ));
+        let mut json = parse_documents(&base_file, Syntax::Yaml).expect("parses")[0].to_json();
+        let node = parse_documents(&overlay_file, Syntax::Yaml)
+            .expect("parses")
+            .remove(0);
+        let mut problems = Problems::default();
+        merge_schema(&mut json, &node, &overlay_file, "", &mut problems);
+        let messages = problems
+            .0
+            .iter()
+            .map(|problem| problem.message.clone())
+            .collect();
+        (json, messages)
+    }
+
+    #[test]
+    fn an_overlay_schema_adds_properties_and_requirements_and_changes_nothing() {
+        let base = "type: object\nadditionalProperties: false\nrequired: [a]\nproperties:\n  a: {type: string}\n";
+        let (json, problems) = merged(
+            base,
+            "required: [b]\nproperties:\n  b: {type: integer}\n  a: {type: string}\n",
+        );
+        assert!(problems.is_empty(), "{problems:?}");
+        assert_eq!(json["required"], serde_json::json!(["a", "b"]));
+        assert_eq!(json["properties"]["b"]["type"], "integer");
+        assert_eq!(json["additionalProperties"], false);
+
+        let (_, problems) = merged(base, "properties:\n  a: {type: integer}\n");
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].contains("the base's schema already gives `/properties/a/type`"),
+            "{problems:?}"
+        );
+    }
+}
