@@ -178,6 +178,7 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
     // targets) and rules (the dossier's sections)
     let mut schema_json = serde_json::Value::Null;
     let mut schema_documents: Vec<schema::SchemaDocument> = Vec::new();
+    let problems_before_merge = problems.0.len();
     for layer in &layers {
         let Some(document) = &layer.schema else {
             continue;
@@ -202,7 +203,8 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
             });
         }
     }
-    let validator = if problems.0.is_empty() {
+    // a schema whose merge failed is not compiled: its errors are already at their place
+    let validator = if problems.0.len() == problems_before_merge && !schema_json.is_null() {
         schema::compile_schema(&schema_json, &schema_documents, &mut problems)
     } else {
         None
