@@ -65,14 +65,16 @@ pub struct SchemaArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct InitArgs {
-    /// The department's category (the schema's department.category): government,
+    /// The department's category (the schema's department.category): government (default),
     /// dual_managed, vertical, professional_service, public_utility, voluntary, …
-    #[arg(long, default_value = "government")]
-    pub category: String,
-    /// The dossier's stage: proposal, recognized, stationed, adjustment or exit.
-    #[arg(long, default_value = "proposal")]
-    pub stage: String,
-    /// A pack directory or manifest file; default: the embedded national pack.
+    #[arg(long)]
+    pub category: Option<String>,
+    /// The dossier's stage: proposal (default), recognized, stationed, adjustment or exit.
+    #[arg(long)]
+    pub stage: Option<String>,
+    /// A pack directory or manifest file; default: the embedded national pack. Alone, naming a
+    /// directory that does not exist yet (or is empty): make a new local pack there that
+    /// extends the national one, with an example rule and its test cases.
     #[arg(long)]
     pub pack: Option<PathBuf>,
     /// Write the template to this file (atomically) instead of standard output.

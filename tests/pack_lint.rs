@@ -268,6 +268,7 @@ fn the_packs_of_the_repository_lint_clean() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for pack in [
         "rules/national",
+        "rules/local-example",
         "tests/packs/minimal",
         "tests/packs/engine",
         "tests/packs/features",

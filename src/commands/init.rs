@@ -1,5 +1,6 @@
 //! `guifan init`: a dossier template for a department category and a stage, written from the
 //! pack's own schema (field names as its titles) and rules (the clauses that read each field).
+//! `init --pack NAME` for a NAME that is not a pack yet makes a new local pack: `init_pack.rs`.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -14,22 +15,33 @@ use crate::error::GuifanError;
 use crate::pack::{did_you_mean, Pack, Stage, READ_ANY_ELEMENT};
 
 pub fn run(arguments: &InitArgs) -> Result<Outcome, GuifanError> {
+    // `--pack NAME` alone, NAME not a pack yet: a new local pack (init_pack.rs)
+    if let (Some(name), None, None, None) = (
+        &arguments.pack,
+        &arguments.category,
+        &arguments.stage,
+        &arguments.output,
+    ) {
+        if super::init_pack::wants_scaffold(name)? {
+            return super::init_pack::scaffold(name);
+        }
+    }
+    let category = arguments.category.as_deref().unwrap_or("government");
+    let stage_name = arguments.stage.as_deref().unwrap_or("proposal");
     let pack = load_selected_pack(arguments.pack.as_deref())?;
-    let stage = Stage::parse(&arguments.stage).ok_or_else(|| {
+    let stage = Stage::parse(stage_name).ok_or_else(|| {
         let names = Stage::ALL.map(Stage::as_str);
-        GuifanError::Usage(choice_error("stage", &arguments.stage, &names))
+        GuifanError::Usage(choice_error("stage", stage_name, &names))
     })?;
     let categories = enum_values(&pack.schema, &["department", "category"]);
-    if !categories.is_empty() && !categories.iter().any(|c| c == &arguments.category) {
+    if !categories.is_empty() && !categories.iter().any(|c| c == category) {
         let names: Vec<&str> = categories.iter().map(String::as_str).collect();
         return Err(GuifanError::Usage(choice_error(
-            "category",
-            &arguments.category,
-            &names,
+            "category", category, &names,
         )));
     }
     let text = with_schema_line(
-        template(&pack, &arguments.category, stage),
+        template(&pack, category, stage),
         arguments.schema_url.as_deref(),
     )?;
     match &arguments.output {

@@ -5,6 +5,7 @@ pub mod check;
 pub mod completions;
 pub mod eval;
 pub mod init;
+pub mod init_pack;
 pub mod inputs;
 pub mod output;
 pub mod pack;

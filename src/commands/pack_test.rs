@@ -442,8 +442,13 @@ fn compare(expected: &[ExpectedSpec], found: &[Finding]) -> (Vec<Expected>, Vec<
 /// Each rule's passing cases where it fires and where it stays silent; the clauses whose
 /// rules are all uncovered.
 fn coverage(pack: &Pack, cases: Vec<CaseResult>) -> TestRun {
-    let mut rules: Vec<RuleCoverage> = pack
+    // an overlay answers for what it adds or changes; its bases' rules have their own cases
+    let own_rules: Vec<&crate::pack::Rule> = pack
         .rules
+        .iter()
+        .filter(|rule| rule.lineage.touched_by(pack.id()))
+        .collect();
+    let mut rules: Vec<RuleCoverage> = own_rules
         .iter()
         .map(|rule| RuleCoverage {
             id: rule.id.clone(),
@@ -453,7 +458,7 @@ fn coverage(pack: &Pack, cases: Vec<CaseResult>) -> TestRun {
             failing: Vec::new(),
         })
         .collect();
-    for (coverage, rule) in rules.iter_mut().zip(&pack.rules) {
+    for (coverage, rule) in rules.iter_mut().zip(&own_rules) {
         let shared_id = pack
             .rules
             .iter()
@@ -482,7 +487,7 @@ fn coverage(pack: &Pack, cases: Vec<CaseResult>) -> TestRun {
         }
     }
     let mut citing: BTreeMap<&str, Vec<&RuleCoverage>> = BTreeMap::new();
-    for (coverage, rule) in rules.iter().zip(&pack.rules) {
+    for (coverage, rule) in rules.iter().zip(&own_rules) {
         for clause in &rule.clauses {
             citing.entry(clause.as_str()).or_default().push(coverage);
         }
@@ -491,6 +496,7 @@ fn coverage(pack: &Pack, cases: Vec<CaseResult>) -> TestRun {
         .clauses
         .iter()
         .filter(|clause| clause.coverage == crate::pack::Coverage::Automated)
+        .filter(|clause| clause.pack == pack.id())
         .collect();
     let uncovered_clauses = automated
         .iter()

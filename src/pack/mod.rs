@@ -50,6 +50,70 @@ pub struct Pack {
     /// Each pack file read from disk, as (name shown, canonical path); none for the embedded
     /// pack. An `--output` must never name one of them.
     pub paths_on_disk: Vec<(String, std::path::PathBuf)>,
+    /// The packs this one is made of, the deepest base first and this pack last; one entry
+    /// for a pack that extends none.
+    pub layers: Vec<Layer>,
+    /// Rules of a base that a layer turned off, with why.
+    pub disabled: Vec<Disabled>,
+}
+
+/// One pack of a chain of `extends`.
+#[derive(Clone, Debug)]
+pub struct Layer {
+    pub id: String,
+    pub version: String,
+    /// How the layer was named: its directory, or `cn.gbt.xzfwzx-2@^2` for the embedded pack.
+    pub source: String,
+}
+
+/// Which pack defined a rule (or a variable) and which packs changed it, in order.
+#[derive(Clone, Debug, Default)]
+pub struct Lineage {
+    pub defined_by: String,
+    pub changes: Vec<Change>,
+}
+
+/// One change a layer made to what a base defined.
+#[derive(Clone, Debug)]
+pub struct Change {
+    pub pack: String,
+    /// What changed, in words: `severity warning → error`, `assert_also`, `message`, `value`.
+    pub what: Vec<String>,
+    pub reason: Option<String>,
+    pub legal_basis: Option<String>,
+}
+
+/// A rule of a base that a layer disabled.
+#[derive(Clone, Debug)]
+pub struct Disabled {
+    pub id: String,
+    pub clauses: Vec<String>,
+    pub lineage: Lineage,
+    /// Where the `disable` entry is written.
+    pub origin: Origin,
+}
+
+impl Lineage {
+    /// Defined by `pack`, changed by none yet.
+    pub fn defined(pack: &str) -> Lineage {
+        Lineage {
+            defined_by: pack.to_string(),
+            changes: Vec::new(),
+        }
+    }
+
+    /// The pack whose word is final: the last to change it, else the one that defined it.
+    pub fn decided_by(&self) -> &str {
+        self.changes
+            .last()
+            .map(|change| change.pack.as_str())
+            .unwrap_or(&self.defined_by)
+    }
+
+    /// `pack` defined or changed it.
+    pub fn touched_by(&self, pack: &str) -> bool {
+        self.defined_by == pack || self.changes.iter().any(|change| change.pack == pack)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -83,6 +147,8 @@ pub struct Clause {
     pub reason: Option<String>,
     /// For an attestation clause: the stage from which its attestation is asked for.
     pub attested_from: Option<Stage>,
+    /// The id of the pack that lists it (a base's, or an overlay's own).
+    pub pack: String,
 }
 
 /// A CEL expression compiled once, with where it was written in the pack.
@@ -127,6 +193,8 @@ pub struct Variable {
     pub name: String,
     pub expression: Expression,
     pub description: Option<String>,
+    /// The pack that declared it and the layers that `set` it.
+    pub lineage: Lineage,
 }
 
 /// One level of `for_each`: a dotted path from the dossier root or from an outer binding,
@@ -209,6 +277,8 @@ pub struct Rule {
     pub sections_read: Option<std::collections::BTreeSet<String>>,
     /// A format rule: where it fails, its target counts as malformed for the other rules.
     pub format: bool,
+    /// The pack that defined the rule and the layers that changed it.
+    pub lineage: Lineage,
 }
 
 impl Pack {
@@ -223,7 +293,8 @@ impl Pack {
     }
 
     /// Clauses marked automated that no rule cites: holes in coverage (`pack lint` and the
-    /// coverage test report them).
+    /// coverage test report them). A clause whose rules a layer disabled, with the reason
+    /// recorded, is no hole: the exception is the pack's decision.
     pub fn uncovered_clauses(&self) -> Vec<&Clause> {
         self.clauses
             .iter()
@@ -233,8 +304,35 @@ impl Pack {
                     .rules
                     .iter()
                     .any(|rule| rule.clauses.contains(&clause.number))
+                    && !self
+                        .disabled
+                        .iter()
+                        .any(|rule| rule.clauses.contains(&clause.number))
             })
             .collect()
+    }
+
+    /// This pack's id (the top layer's).
+    pub fn id(&self) -> &str {
+        &self.manifest.id
+    }
+
+    /// The pack extends another.
+    pub fn is_layered(&self) -> bool {
+        self.layers.len() > 1
+    }
+
+    /// The pack whose word decided the findings of a rule (`attestation-missing` by its
+    /// clause), when it is a base rather than this pack; `None` for this pack's own rules
+    /// and for what guifan reports itself (`dossier-structure`, `rule-error` …).
+    pub fn deciding_base(&self, rule: &str, clause: Option<&str>) -> Option<&str> {
+        let found = self.rules.iter().find(|candidate| {
+            candidate.id == rule
+                && (candidate.id != "attestation-missing"
+                    || clause.is_some_and(|clause| candidate.clauses.iter().any(|c| c == clause)))
+        })?;
+        let decided = found.lineage.decided_by();
+        (decided != self.manifest.id).then_some(decided)
     }
 
     /// The pack is in force on that date.

@@ -222,3 +222,50 @@ pub struct RuleSpec {
     #[serde(default)]
     pub effective_until: Option<Spanned<String>>,
 }
+
+/// `set:` in an overlay: a pack variable of a base given another value (a province's code
+/// layouts, a limit).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetSpec {
+    pub variable: Spanned<String>,
+    pub expr: Spanned<String>,
+    /// Why the value differs from the base's (recorded in the lineage).
+    #[serde(default)]
+    pub reason: Option<Spanned<String>>,
+}
+
+/// `modify:` in an overlay: a rule of a base tightened, relaxed or reworded.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModifySpec {
+    pub rule: Spanned<String>,
+    /// The new severity, capped by the force of the rule's clauses like any rule's.
+    #[serde(default)]
+    pub severity: Option<Spanned<Severity>>,
+    /// A condition added to the base's assertion (both must hold): the rule can only get
+    /// stricter.
+    #[serde(default)]
+    pub assert_also: Option<Spanned<String>>,
+    #[serde(default)]
+    pub message: Option<TextSpec>,
+    #[serde(default)]
+    pub help: Option<TextSpec>,
+    /// Why; required when the change relaxes the rule.
+    #[serde(default)]
+    pub reason: Option<Spanned<String>>,
+    /// The document that allows the local exception; required to relax a rule of a 应 clause.
+    #[serde(default)]
+    pub legal_basis: Option<Spanned<String>>,
+}
+
+/// `disable:` in an overlay: a rule of a base turned off, with why.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisableSpec {
+    pub rule: Spanned<String>,
+    pub reason: Option<Spanned<String>>,
+    /// The document that allows the local exception; required for a rule of a 应 clause.
+    #[serde(default)]
+    pub legal_basis: Option<Spanned<String>>,
+}

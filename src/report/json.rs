@@ -79,6 +79,10 @@ struct FindingDto<'a> {
     end_column: usize,
     #[serde(skip_serializing_if = "Option::is_none")]
     waived: Option<WaivedDto<'a>>,
+    /// The base pack whose rule decided the finding, when it is not the pack in use (a
+    /// finding of an overlay's base rule that the overlay left as it was).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pack: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -141,6 +145,7 @@ pub fn render(
                     reason: &waived.reason,
                     document: waived.document.as_deref(),
                 }),
+                pack: pack.deciding_base(&finding.rule, finding.clause.as_deref()),
             })
             .collect(),
         summary: SummaryDto {

@@ -70,6 +70,9 @@ pub fn markdown(pack: &Pack) -> String {
         pack.variables.len(),
         pack.aliases.len()
     );
+    if pack.is_layered() {
+        layers_section(&mut out, pack);
+    }
     let _ = writeln!(out, "## Clauses and the rules that enforce them\n");
     let _ = writeln!(
         out,
@@ -183,6 +186,90 @@ pub fn markdown(pack: &Pack) -> String {
     out
 }
 
+/// The chain of packs an overlay is made of, and every change it makes to its bases.
+fn layers_section(out: &mut String, pack: &Pack) {
+    let _ = writeln!(out, "## Layers\n");
+    let chain: Vec<String> = pack
+        .layers
+        .iter()
+        .rev()
+        .map(|layer| format!("{} {} (`{}`)", layer.id, layer.version, layer.source))
+        .collect();
+    let _ = writeln!(out, "{}\n", chain.join(" → extends → "));
+    let _ = writeln!(
+        out,
+        "| rule or variable | defined by | changed by | change | reason | legal basis |"
+    );
+    let _ = writeln!(out, "|---|---|---|---|---|---|");
+    let mut rows: Vec<(String, &crate::pack::Lineage)> = Vec::new();
+    for rule in &pack.rules {
+        if !rule.lineage.changes.is_empty() {
+            rows.push((format!("`{}`", rule.id), &rule.lineage));
+        }
+    }
+    for rule in &pack.disabled {
+        rows.push((format!("`{}`", rule.id), &rule.lineage));
+    }
+    for variable in &pack.variables {
+        if !variable.lineage.changes.is_empty() {
+            rows.push((format!("variable `{}`", variable.name), &variable.lineage));
+        }
+    }
+    for (name, lineage) in rows {
+        for change in &lineage.changes {
+            let _ = writeln!(
+                out,
+                "| {name} | {} | {} | {} | {} | {} |",
+                lineage.defined_by,
+                change.pack,
+                cell(&change.what.join("; ")),
+                cell(change.reason.as_deref().unwrap_or("—")),
+                cell(change.legal_basis.as_deref().unwrap_or("—"))
+            );
+        }
+    }
+    let own = pack
+        .rules
+        .iter()
+        .filter(|rule| rule.lineage.defined_by == pack.manifest.id)
+        .map(|rule| format!("`{}`", rule.id))
+        .collect::<Vec<_>>();
+    if !own.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nRules of {} itself: {}.",
+            pack.manifest.id,
+            own.join(", ")
+        );
+    }
+    out.push('\n');
+}
+
+/// Where a rule comes from and how each layer changed it, one line each (`explain`).
+fn lineage_lines(out: &mut String, lineage: &crate::pack::Lineage, lang: Lang) {
+    let _ = writeln!(
+        out,
+        "  {}: {}",
+        lang.pick("定义于", "defined by"),
+        lineage.defined_by
+    );
+    for change in &lineage.changes {
+        let mut line = format!(
+            "  {} {}: {}",
+            lang.pick("修改于", "changed by"),
+            change.pack,
+            change.what.join("; ")
+        );
+        if let Some(reason) = &change.reason {
+            let _ = write!(line, " ({}: {reason})", lang.pick("理由", "reason"));
+        }
+        if let Some(basis) = &change.legal_basis {
+            let _ = write!(line, " ({}: {basis})", lang.pick("依据", "legal basis"));
+        }
+        let _ = writeln!(out, "{line}");
+    }
+}
+
 pub fn lint_summary(pack: &Pack) -> String {
     let manifest = &pack.manifest;
     let count = |coverage| {
@@ -258,7 +345,16 @@ pub fn explain(pack: &Pack, topic: &str, lang: Lang) -> Option<String> {
     }
     let rules: Vec<&Rule> = pack.rules.iter().filter(|rule| rule.id == topic).collect();
     if rules.is_empty() {
-        return None;
+        let disabled = pack.disabled.iter().find(|rule| rule.id == topic)?;
+        let _ = writeln!(
+            out,
+            "{} [{}] ({})",
+            disabled.id,
+            lang.pick("已停用", "disabled"),
+            disabled.clauses.join(", ")
+        );
+        lineage_lines(&mut out, &disabled.lineage, lang);
+        return Some(out);
     }
     for (index, rule) in rules.iter().enumerate() {
         if index > 0 {
@@ -324,6 +420,9 @@ fn explain_rule(out: &mut String, pack: &Pack, rule: &Rule, lang: Lang, with_cla
         Lang::En => &rule.message.en,
     };
     let _ = writeln!(out, "  stage: {}", rule.stage.as_str());
+    if pack.is_layered() {
+        lineage_lines(out, &rule.lineage, lang);
+    }
     if let Some(reference) = &rule.reference {
         let title = pack
             .reference(&reference.standard)

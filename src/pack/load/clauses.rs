@@ -13,8 +13,10 @@ use crate::pack::spec::{ClauseSpec, Coverage, ReferenceSpec, Stage};
 use crate::pack::{Clause, Localized, Origin, Reference, Rule, Target, Template, TemplatePart};
 use crate::source::SourceFile;
 
+/// `5.2.1.1`; an overlay's own standard may prefix its numbers (`DB-4.1`) so that they never
+/// clash with its base's.
 pub(super) static CLAUSE_NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[0-9]+(\.[0-9]+)*$").expect("valid pattern"));
+    LazyLock::new(|| Regex::new(r"^([A-Z][A-Z0-9]*-)?[0-9]+(\.[0-9]+)*$").expect("valid pattern"));
 
 impl Loader {
     pub(super) fn clause(&mut self, file: &Arc<SourceFile>, spec: ClauseSpec) {
@@ -23,7 +25,7 @@ impl Loader {
                 file,
                 spec.number.span,
                 format!("`{}` is not a clause number", spec.number.value),
-                "e.g. 5.2.1.1",
+                "e.g. 5.2.1.1, or DB-4.1 for a local standard's",
             );
             return;
         }
@@ -64,6 +66,7 @@ impl Loader {
             text: spec.text,
             reason: spec.reason,
             attested_from: spec.attested_from.map(|stage| stage.value),
+            pack: self.current_pack.clone(),
         });
     }
 
@@ -153,6 +156,7 @@ impl Loader {
                 reads_across_elements: true,
                 sections_read,
                 format: false,
+                lineage: crate::pack::Lineage::defined(&clause.pack),
             });
         }
     }

@@ -17,6 +17,7 @@ use crate::source::{SourceFile, Span};
 
 const MANIFEST_KEYS: &[&str] = &[
     "pack",
+    "extends",
     "schema",
     "include",
     "clauses",
@@ -24,8 +25,21 @@ const MANIFEST_KEYS: &[&str] = &[
     "aliases",
     "variables",
     "rules",
+    "set",
+    "modify",
+    "disable",
 ];
-const CONTENT_KEYS: &[&str] = &["clauses", "references", "aliases", "variables", "rules"];
+/// What an included file may hold: the sections, and an overlay's operations on its base.
+const CONTENT_KEYS: &[&str] = &[
+    "clauses",
+    "references",
+    "aliases",
+    "variables",
+    "rules",
+    "set",
+    "modify",
+    "disable",
+];
 
 /// What the manifest gives before the sections are read.
 pub(super) struct Manifested {
@@ -38,6 +52,8 @@ pub(super) struct Manifested {
     pub schema_path: Option<(String, Span)>,
     /// Every file read from disk, so that no output can be written over the pack in use.
     pub paths_on_disk: Vec<(String, PathBuf)>,
+    /// The base this pack extends, as written (`cn.gbt.xzfwzx-2@^2`, `../national`).
+    pub extends: Option<Spanned<String>>,
 }
 
 /// Reads the manifest and the files it includes; an unreadable manifest ends the load.
@@ -62,12 +78,27 @@ pub(super) fn read_manifest(
     let manifest_root = parse_file(&manifest_file, problems);
     let mut manifest_spec: Option<ManifestSpec> = None;
     let mut schema_path: Option<(String, Span)> = None;
+    let mut extends: Option<Spanned<String>> = None;
     if let Some(root) = &manifest_root {
         for entry in root.as_entries().unwrap_or_default() {
             match &*entry.key {
                 "pack" => match from_node::<ManifestSpec>(&manifest_file, &entry.value) {
                     Ok(spec) => manifest_spec = Some(spec),
                     Err(error) => problems.field(&manifest_file, entry.value.span, error),
+                },
+                "extends" => match entry.value.as_str() {
+                    Some(base) => {
+                        extends = Some(Spanned {
+                            span: entry.value.span,
+                            value: base.to_string(),
+                        })
+                    }
+                    None => problems.add(
+                        &manifest_file,
+                        entry.value.span,
+                        "`extends` names one base pack: `ID@REQUIREMENT` for an embedded pack, or a directory (`../national`)",
+                        "a pack was expected",
+                    ),
                 },
                 "schema" => match entry.value.as_str() {
                     Some(path) => schema_path = Some((path.to_string(), entry.value.span)),
@@ -121,7 +152,8 @@ pub(super) fn read_manifest(
         }
         check_keys(&manifest_file, root, MANIFEST_KEYS, problems);
         for required in ["pack", "schema"] {
-            if root.entry(required).is_none() {
+            // an overlay has its base's schema, and may add to it
+            if root.entry(required).is_none() && !(required == "schema" && extends.is_some()) {
                 problems.add(
                     &manifest_file,
                     root.locate("").span,
@@ -147,10 +179,11 @@ pub(super) fn read_manifest(
         manifest,
         schema_path,
         paths_on_disk,
+        extends,
     })
 }
 
-fn parse_file(file: &Arc<SourceFile>, problems: &mut Problems) -> Option<Node> {
+pub(super) fn parse_file(file: &Arc<SourceFile>, problems: &mut Problems) -> Option<Node> {
     match parse_documents(file, Syntax::for_name(&file.name)) {
         Ok(mut documents) => {
             if documents.len() != 1 {

@@ -14,6 +14,7 @@ mod aliases;
 mod clauses;
 mod expressions;
 mod manifest;
+mod overlay;
 mod reads;
 mod rules;
 mod schema;
@@ -170,26 +171,44 @@ impl Problems {
 
 fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pack, GuifanError> {
     let mut problems = Problems::default();
-    let manifest::Manifested {
-        manifest_file,
-        parsed,
-        manifest,
-        schema_path,
-        mut paths_on_disk,
-    } = manifest::read_manifest(files, manifest_name, &mut problems)?;
+    // the pack and every base it extends, the deepest base first
+    let layers = overlay::read_layers(files, manifest_name, &mut problems)?;
 
-    // the schema: needed before aliases (their targets) and rules (the dossier's sections)
-    let schema::DossierSchema {
-        json: schema_json,
-        validator,
-        file: schema_file,
-    } = schema::read_schema(
-        files,
-        &manifest_file,
-        schema_path.as_ref(),
-        &mut paths_on_disk,
-        &mut problems,
-    );
+    // the schema: a base's, with what each overlay adds; needed before aliases (their
+    // targets) and rules (the dossier's sections)
+    let mut schema_json = serde_json::Value::Null;
+    let mut schema_documents: Vec<schema::SchemaDocument> = Vec::new();
+    let problems_before_merge = problems.0.len();
+    for layer in &layers {
+        let Some(document) = &layer.schema else {
+            continue;
+        };
+        if schema_json.is_null() {
+            schema_json = document.root.to_json();
+        } else {
+            overlay::merge_schema(
+                &mut schema_json,
+                &document.root,
+                &document.file,
+                "",
+                &mut problems,
+            );
+        }
+    }
+    for layer in layers.iter() {
+        if let Some(document) = &layer.schema {
+            schema_documents.push(schema::SchemaDocument {
+                file: Arc::clone(&document.file),
+                root: document.root.clone(),
+            });
+        }
+    }
+    // a schema whose merge failed is not compiled: its errors are already at their place
+    let validator = if problems.0.len() == problems_before_merge && !schema_json.is_null() {
+        schema::compile_schema(&schema_json, &schema_documents, &mut problems)
+    } else {
+        None
+    };
     let schema_titles = schema::property_names(&schema_json);
     let schema_properties: BTreeSet<String> = schema_titles.keys().cloned().collect();
     let sections: BTreeSet<String> = schema_json
@@ -199,11 +218,33 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         .unwrap_or_default();
 
     let mut context = Loader::new(problems, sections, schema_properties, schema_json.clone());
-    for phase in ["clauses", "references", "aliases", "variables", "rules"] {
-        for parsed_file in &parsed {
-            if let Some(node) = parsed_file.root.get(phase) {
-                context.section(phase, &parsed_file.file, node);
+    // an overlay's `set`s are known before any variable is compiled
+    for (index, layer) in layers.iter().enumerate() {
+        context.enter(index, &layer.info.id);
+        for parsed_file in &layer.manifested.parsed {
+            if let Some(node) = parsed_file.root.get("set") {
+                context.collect_overrides(index, &parsed_file.file, node);
             }
+        }
+    }
+    for phase in ["clauses", "references", "aliases", "variables", "rules"] {
+        for (index, layer) in layers.iter().enumerate() {
+            context.enter(index, &layer.info.id);
+            for parsed_file in &layer.manifested.parsed {
+                if let Some(node) = parsed_file.root.get(phase) {
+                    context.section(phase, &parsed_file.file, node);
+                }
+            }
+        }
+        if phase == "variables" {
+            context.unused_overrides();
+        }
+    }
+    // each overlay's operations on what its bases defined, in the order of the chain
+    for (index, layer) in layers.iter().enumerate() {
+        context.enter(index, &layer.info.id);
+        for parsed_file in &layer.manifested.parsed {
+            context.operations(&parsed_file.file, &parsed_file.root);
         }
     }
     context.attestation_rules();
@@ -216,13 +257,17 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         rules,
         references,
         schema_properties,
+        disabled,
         ..
     } = context;
     if !problems.0.is_empty() {
         let mut problems = problems;
-        // in the order of the files and of the text, as a person reads them
-        let order: Vec<String> = parsed
+        // in the order of the files and of the text, as a person reads them: the pack's own
+        // files first, then its bases'
+        let order: Vec<String> = layers
             .iter()
+            .rev()
+            .flat_map(|layer| layer.manifested.parsed.iter())
             .map(|parsed| parsed.file.name.clone())
             .collect();
         problems.0.sort_by_key(|problem| {
@@ -239,17 +284,43 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
             problems: problems.0,
         });
     }
-    let (Some(manifest), Some(validator)) = (manifest, validator) else {
+    let waivers_need_document = layers.iter().any(|layer| {
+        layer
+            .manifested
+            .manifest
+            .as_ref()
+            .is_some_and(|manifest| manifest.waivers_need_document)
+    });
+    let mut layers = layers;
+    let top = layers.pop();
+    let (Some(mut top), Some(validator)) = (top, validator) else {
         return Err(GuifanError::Usage(format!(
             "the pack {} is incomplete",
             files.display()
         )));
     };
-    let mut pack_files: Vec<Arc<SourceFile>> = parsed
-        .iter()
-        .map(|parsed| Arc::clone(&parsed.file))
-        .collect();
-    pack_files.extend(schema_file);
+    let Some(mut manifest) = top.manifested.manifest.take() else {
+        return Err(GuifanError::Usage(format!(
+            "the pack {} is incomplete",
+            files.display()
+        )));
+    };
+    // a base's waiver policy holds in its overlays: a local pack cannot loosen it
+    manifest.waivers_need_document = waivers_need_document;
+    layers.push(top);
+    let mut pack_files: Vec<Arc<SourceFile>> = Vec::new();
+    let mut paths_on_disk = Vec::new();
+    for layer in layers.iter_mut().rev() {
+        pack_files.extend(
+            layer
+                .manifested
+                .parsed
+                .iter()
+                .map(|parsed| Arc::clone(&parsed.file)),
+        );
+        pack_files.extend(layer.schema.as_ref().map(|schema| Arc::clone(&schema.file)));
+        paths_on_disk.append(&mut layer.manifested.paths_on_disk);
+    }
     let field_names = super::field_names::FieldNames::new(&schema_json, &aliases);
     Ok(Pack {
         manifest,
@@ -268,10 +339,20 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         references,
         files: pack_files,
         paths_on_disk,
+        layers: layers.into_iter().map(|layer| layer.info).collect(),
+        disabled,
     })
 }
 
 struct Loader {
+    /// The id of the pack whose files are being read (lineage), and its place in the chain
+    /// (0: the deepest base).
+    current_pack: String,
+    current_layer: usize,
+    /// The overlays' `set`s, waiting for the variables they replace.
+    overrides: Vec<overlay::Override>,
+    /// Rules of a base an overlay disabled.
+    disabled: Vec<crate::pack::Disabled>,
     /// The estimated longest string of each variable built only from literals and variables.
     variable_bytes: BTreeMap<String, usize>,
     /// What each variable reads (with what the variables it reads read), made as it loads.
@@ -303,6 +384,10 @@ impl Loader {
         schema: serde_json::Value,
     ) -> Loader {
         Loader {
+            current_pack: String::new(),
+            current_layer: 0,
+            overrides: Vec::new(),
+            disabled: Vec::new(),
             variable_bytes: BTreeMap::new(),
             variable_reads: BTreeMap::new(),
             problems,
@@ -319,6 +404,14 @@ impl Loader {
             schema,
             scope: crate::pack::static_check::Scope::default(),
         }
+    }
+}
+
+impl Loader {
+    /// From here on, what is read belongs to the layer `index` of the chain, the pack `id`.
+    fn enter(&mut self, index: usize, id: &str) {
+        self.current_layer = index;
+        self.current_pack = id.to_string();
     }
 }
 

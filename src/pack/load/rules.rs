@@ -20,6 +20,15 @@ use crate::pack::{
 };
 use crate::source::SourceFile;
 
+/// What a rule reads, as the engine needs it to skip evaluations on malformed fields.
+pub(super) struct RuleReads {
+    pub chains: Vec<ReadChain>,
+    pub guard_chains: Vec<ReadChain>,
+    pub fields: BTreeSet<String>,
+    pub across: bool,
+    pub sections: Option<BTreeSet<String>>,
+}
+
 static RULE_ID: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$").expect("valid pattern"));
 
@@ -45,7 +54,26 @@ impl Loader {
                 "rule id",
             );
         }
-        if let Some((first_file, first_span)) = self.rule_ids.get(&spec.id.value) {
+        let base = self
+            .rules
+            .iter()
+            .find(|rule| rule.id == spec.id.value && rule.lineage.defined_by != self.current_pack)
+            .map(|rule| rule.lineage.defined_by.clone());
+        if let Some(base) = base {
+            self.problems.add_with_help(
+                file,
+                spec.id.span,
+                format!(
+                    "the rule id `{}` is already a rule of the base pack {base}",
+                    spec.id.value
+                ),
+                "defined again",
+                format!(
+                    "use `modify` (under `modify:`, `- rule: {}`) to tighten or reword it, or `disable` to turn it off with a reason",
+                    spec.id.value
+                ),
+            );
+        } else if let Some((first_file, first_span)) = self.rule_ids.get(&spec.id.value) {
             let first = first_file.line_column(first_span.start());
             self.problems.add(
                 file,
@@ -240,32 +268,7 @@ impl Loader {
         let (Some(assertion), Some(message)) = (assertion, message) else {
             return;
         };
-        let reads = self.fields_read(guard.iter().chain([&assertion]).chain(cite.iter()));
-        let fields_read = reads.fields;
-        // the paths read from the rule's bindings, the sections and `doc` are placed exactly;
-        // a path from a comprehension's variable starts at a list that is itself read from one
-        // of those (or a variable), so it adds nothing
-        let placed = |expressions: &[&Expression]| -> Vec<ReadChain> {
-            expressions
-                .iter()
-                .flat_map(|expression| expression.chains.iter())
-                .filter(|chain| {
-                    bindings.contains(&chain.root)
-                        || self.sections.contains(&chain.root)
-                        || chain.root == "doc"
-                })
-                .cloned()
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect()
-        };
-        let all: Vec<&Expression> = guard
-            .iter()
-            .chain([&assertion])
-            .chain(cite.iter())
-            .collect();
-        let chains = placed(&all);
-        let guard_chains = placed(&guard.iter().collect::<Vec<_>>());
+        let reads = self.rule_reads(&bindings, guard.as_ref(), &assertion, cite.as_ref());
         self.rules.push(Rule {
             id: spec.id.value,
             clauses: spec
@@ -297,13 +300,50 @@ impl Loader {
                 file: Arc::clone(file),
                 span: spec.id.span,
             },
-            chains,
-            guard_chains,
-            fields_read,
+            chains: reads.chains,
+            guard_chains: reads.guard_chains,
+            fields_read: reads.fields,
             reads_across_elements: reads.across,
             sections_read: reads.sections,
             format: spec.format,
+            lineage: crate::pack::Lineage::defined(&self.current_pack),
         });
+    }
+
+    /// What a rule's expressions read, placed: the paths read from its bindings, the sections
+    /// and `doc` (a path from a comprehension's variable starts at a list that is itself read
+    /// from one of those, or a variable, so it adds nothing), and the fields and sections read
+    /// through the pack's variables.
+    pub(super) fn rule_reads(
+        &self,
+        bindings: &[String],
+        guard: Option<&Expression>,
+        assertion: &Expression,
+        cite: Option<&Expression>,
+    ) -> RuleReads {
+        let reads = self.fields_read(guard.into_iter().chain([assertion]).chain(cite));
+        let placed = |expressions: &[&Expression]| -> Vec<ReadChain> {
+            expressions
+                .iter()
+                .flat_map(|expression| expression.chains.iter())
+                .filter(|chain| {
+                    bindings.contains(&chain.root)
+                        || self.sections.contains(&chain.root)
+                        || chain.root == "doc"
+                })
+                .cloned()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect()
+        };
+        let all: Vec<&Expression> = guard.into_iter().chain([assertion]).chain(cite).collect();
+        RuleReads {
+            chains: placed(&all),
+            guard_chains: placed(&guard.into_iter().collect::<Vec<_>>()),
+            fields: reads.fields,
+            across: reads.across,
+            sections: reads.sections,
+        }
     }
 
     fn reference_named(&self, standard: &str) -> Option<&Reference> {
@@ -314,7 +354,7 @@ impl Loader {
 
     /// The rule's bindings as paths in the schema; a `for_each` path the schema does not have
     /// is an error where the path is written.
-    fn for_each_scope(
+    pub(super) fn for_each_scope(
         &mut self,
         file: &Arc<SourceFile>,
         node: Option<&Node>,

@@ -22,6 +22,25 @@ impl Loader {
             );
             return;
         }
+        let base = self
+            .variables
+            .iter()
+            .find(|variable| {
+                variable.name == name && variable.lineage.defined_by != self.current_pack
+            })
+            .map(|variable| variable.lineage.defined_by.clone());
+        if let Some(base) = base {
+            self.problems.add_with_help(
+                file,
+                spec.name.span,
+                format!("the variable `{name}` is already a variable of the base pack {base}"),
+                "declared again",
+                format!(
+                    "give it this pack's value with `set` (`- variable: {name}`, `expr`, `reason`)"
+                ),
+            );
+            return;
+        }
         if self.sections.contains(&name)
             || BUILTIN_NAMES.contains(&name.as_str())
             || self.variables.iter().any(|variable| variable.name == name)
@@ -35,8 +54,21 @@ impl Loader {
             return;
         }
         let known = self.known_names(&[]);
-        let Some(expression) = self.compile(file, node.get("expr"), &spec.expr, &known) else {
+        // an overlay's `set` gives a base's variable another value: compiled in its place, so
+        // that the rules after it read the overlay's value, and errors point into the overlay
+        let (replacement, changes) = self.take_override(&name);
+        let compiled = match &replacement {
+            Some((set_file, set_node, expr)) => {
+                self.compile(set_file, set_node.get("expr"), expr, &known)
+            }
+            None => self.compile(file, node.get("expr"), &spec.expr, &known),
+        };
+        let Some(expression) = compiled else {
             return;
+        };
+        let (file, expr_span) = match &replacement {
+            Some((set_file, _, expr)) => (set_file, expr.span),
+            None => (file, spec.expr.span),
         };
         // string growth, estimated where the variable is written (the runtime bounds the rest)
         if let Some(bytes) = crate::pack::expression_limits::estimated_string_bytes(
@@ -48,7 +80,7 @@ impl Loader {
             if bytes > limit {
                 self.problems.add_with_help(
                     file,
-                    spec.expr.span,
+                    expr_span,
                     format!(
                         "the variable `{name}` can grow to about {bytes} bytes, more than the {limit} a value may hold"
                     ),
@@ -65,6 +97,10 @@ impl Loader {
             name,
             expression,
             description: spec.description,
+            lineage: crate::pack::Lineage {
+                defined_by: self.current_pack.clone(),
+                changes,
+            },
         });
     }
 }
