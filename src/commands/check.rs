@@ -182,8 +182,26 @@ pub fn check_inputs_within(
     // run: its error is reported and every finding is dropped.
     let loaded: Vec<Result<CheckedFile, GuifanError>> = inputs
         .par_iter()
-        .map(|input| {
-            let file = Arc::new(read_input(input, max_input_bytes)?);
+        .map(|input| check_file(pack, Arc::new(read_input(input, max_input_bytes)?), options))
+        .collect();
+    collect_checked(loaded)
+}
+
+/// Checks the dossiers of a text already read (a file, or a dossier a test case made): its
+/// findings sorted as `check` sorts them.
+pub fn check_source(
+    pack: &Pack,
+    file: Arc<SourceFile>,
+    options: &CheckOptions,
+) -> Result<Checked, GuifanError> {
+    collect_checked(vec![check_file(pack, file, options)])
+}
+
+fn check_file(
+    pack: &Pack,
+    file: Arc<SourceFile>,
+    options: &CheckOptions,
+) -> Result<CheckedFile, GuifanError> {
             let dossiers = load_dossiers(&file)?;
             let outcomes: Vec<(usize, DossierOutcome)> = dossiers
                 .into_par_iter()
@@ -203,8 +221,10 @@ pub fn check_inputs_within(
                 findings.extend(outcome.findings);
             }
             Ok((file, documents, findings, not_shown))
-        })
-        .collect();
+}
+
+/// The files checked, in input order, as one result; every error when any file failed.
+fn collect_checked(loaded: Vec<Result<CheckedFile, GuifanError>>) -> Result<Checked, GuifanError> {
     let mut errors = Vec::new();
     let mut files = Vec::new();
     for result in loaded {

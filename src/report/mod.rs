@@ -6,6 +6,7 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod pack_diff;
 pub mod pack_test;
 
 use crate::engine::NotShown;
