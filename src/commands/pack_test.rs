@@ -296,7 +296,7 @@ fn field_errors(
         field_errors(source, fallback, also, errors);
     }
     let help = error.help.or_else(|| {
-        Some("a case file holds `cases:`, each with `name`, `dossier` and `findings` (a list of `rule` and `pointer`, or [])".to_string())
+        Some("a case file holds `cases:`, each with `name`, `dossier` (and optionally `patch` or `merge`) and `findings` (a list of `rule` and `pointer`, or [])".to_string())
     });
     errors.push(GuifanError::from(LocatedError::new(
         source,
@@ -381,8 +381,10 @@ fn run_case(
         display: display(&path),
         path: path.clone(),
     };
+    let mut dossier = display(&path);
     let checked = if case.patch.is_some() || case.merge.is_some() {
         let patched = patched_dossier(source, &case, &input)?;
+        dossier = patched.name.clone();
         check_source(pack, Arc::new(patched), options)?
     } else {
         check_inputs(pack, std::slice::from_ref(&input), options)?
@@ -414,7 +416,7 @@ fn run_case(
         file: source.name.clone(),
         line: position.line,
         column: position.column,
-        dossier: display(&path),
+        dossier,
         missing,
         unexpected,
         fired,
@@ -572,7 +574,7 @@ fn pointer_tokens(pointer: &str) -> Result<Vec<String>, String> {
         return Ok(Vec::new());
     }
     let Some(rest) = pointer.strip_prefix('/') else {
-        return Err(format!("`{pointer}` is not a JSON Pointer (it starts with `/`)"));
+        return Err(format!("`{pointer}` is not a JSON Pointer (one starts with `/`)"));
     };
     Ok(rest
         .split('/')
