@@ -84,7 +84,12 @@ fn breaking_changes_without_a_new_major_version_exit_3_and_say_which_version() {
     breaking_changes(&directory.path().join("new"));
     let output = guifan_in(directory.path(), &["pack", "diff", "old", "new"]);
     let stdout = text(&output.stdout);
-    assert_eq!(output.status.code(), Some(3), "{stdout}{}", text(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
     insta::assert_snapshot!("breaking_unversioned", stdout);
 
     let output = guifan_in(
@@ -102,13 +107,28 @@ fn breaking_changes_without_a_new_major_version_exit_3_and_say_which_version() {
         .iter()
         .map(|change| {
             let field = |name: &str| change[name].as_str().unwrap_or_default().to_string();
-            (field("kind"), field("name"), field("aspect"), field("impact"))
+            (
+                field("kind"),
+                field("name"),
+                field("aspect"),
+                field("impact"),
+            )
         })
         .collect();
     let expected = [
         ("schema", "/dossier/contact_phone", "added", "breaking"),
-        ("rule", "item-promised-limit-not-compressed", "severity", "breaking"),
-        ("rule", "utility-item-not-social-service", "removed", "breaking"),
+        (
+            "rule",
+            "item-promised-limit-not-compressed",
+            "severity",
+            "breaking",
+        ),
+        (
+            "rule",
+            "utility-item-not-social-service",
+            "removed",
+            "breaking",
+        ),
     ];
     assert_eq!(
         changes,
@@ -207,7 +227,9 @@ fn a_changed_expression_of_an_error_rule_is_breaking_and_the_corpus_shows_what_f
 
     let output = guifan_in(
         directory.path(),
-        &["pack", "diff", "old", "new", "--corpus", "corpus", "--format", "json"],
+        &[
+            "pack", "diff", "old", "new", "--corpus", "corpus", "--format", "json",
+        ],
     );
     let report: serde_json::Value =
         serde_json::from_str(&text(&output.stdout)).expect("JSON report");
@@ -257,7 +279,11 @@ fn a_pack_that_does_not_load_or_a_missing_pack_exits_2() {
     let output = guifan_in(directory.path(), &["pack", "diff", "old", "new"]);
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(text(&output.stdout), "");
-    assert!(text(&output.stderr).contains("new/rules/items.yaml:"), "{}", text(&output.stderr));
+    assert!(
+        text(&output.stderr).contains("new/rules/items.yaml:"),
+        "{}",
+        text(&output.stderr)
+    );
 
     let output = guifan_in(directory.path(), &["pack", "diff", "old"]);
     assert_eq!(output.status.code(), Some(2));
@@ -276,7 +302,11 @@ fn git(directory: &Path, arguments: &[&str]) {
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .output()
         .expect("git runs");
-    assert!(status.status.success(), "git {arguments:?}: {}", text(&status.stderr));
+    assert!(
+        status.status.success(),
+        "git {arguments:?}: {}",
+        text(&status.stderr)
+    );
 }
 
 /// A repository with the national pack in `packs/national`, committed; the working tree then
@@ -301,16 +331,27 @@ fn base_compares_the_working_tree_with_a_git_revision_and_writes_nothing_into_it
         .current_dir(directory.path())
         .output()
         .expect("git status");
-    let output = guifan_in(directory.path(), &["pack", "diff", "--base", "main", "packs/national"]);
+    let output = guifan_in(
+        directory.path(),
+        &["pack", "diff", "--base", "main", "packs/national"],
+    );
     let stdout = text(&output.stdout);
-    assert_eq!(output.status.code(), Some(3), "{stdout}{}", text(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
     assert!(
         stdout.starts_with(
             "pack diff cn.gbt.xzfwzx-2 2.0.0 (main:packs/national) → cn.gbt.xzfwzx-2 2.0.0 (packs/national)\n"
         ),
         "{stdout}"
     );
-    assert!(stdout.contains("3 changes: 3 breaking, 0 minor, 0 patch\n"), "{stdout}");
+    assert!(
+        stdout.contains("3 changes: 3 breaking, 0 minor, 0 patch\n"),
+        "{stdout}"
+    );
     assert!(stdout.contains("2.0.0 → 3.0.0 required"), "{stdout}");
     // from inside the pack directory, with its default `.`
     let output = guifan_in(&pack, &["pack", "diff", "--base", "HEAD"]);
@@ -326,7 +367,10 @@ fn base_compares_the_working_tree_with_a_git_revision_and_writes_nothing_into_it
     // the change committed with a new major version passes the gate with exit 1
     edit(&pack.join("pack.yaml"), "version: 2.0.0", "version: 3.0.0");
     git(directory.path(), &["commit", "-q", "-am", "3.0.0"]);
-    let output = guifan_in(directory.path(), &["pack", "diff", "--base", "HEAD~1", "packs/national"]);
+    let output = guifan_in(
+        directory.path(),
+        &["pack", "diff", "--base", "HEAD~1", "packs/national"],
+    );
     assert_eq!(output.status.code(), Some(1), "{}", text(&output.stdout));
 }
 
@@ -345,12 +389,21 @@ fn base_with_an_unknown_revision_or_outside_a_repository_exits_2() {
     );
     let output = guifan_in(
         directory.path(),
-        &["pack", "diff", "--base", "--upload-pack=x", "packs/national"],
+        &[
+            "pack",
+            "diff",
+            "--base",
+            "--upload-pack=x",
+            "packs/national",
+        ],
     );
     assert_eq!(output.status.code(), Some(2));
 
     let outside = tempfile::tempdir().expect("temporary directory");
-    copy_tree(&Path::new(ROOT).join("rules/national"), &outside.path().join("pack"));
+    copy_tree(
+        &Path::new(ROOT).join("rules/national"),
+        &outside.path().join("pack"),
+    );
     let output = guifan_in(outside.path(), &["pack", "diff", "--base", "HEAD", "pack"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(

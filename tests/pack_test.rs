@@ -295,7 +295,12 @@ fn a_case_can_patch_a_dossier_by_pointer_or_by_merge() {
         &["pack", "test", "--pack", "pack", "--format", "json"],
     );
     let stdout = text(&output.stdout);
-    assert_eq!(output.status.code(), Some(0), "{stdout}{}", text(&output.stderr));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
     let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON report");
     let cases = report["cases"].as_array().expect("cases");
     assert_eq!(cases.len(), 4);

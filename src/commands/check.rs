@@ -202,25 +202,25 @@ fn check_file(
     file: Arc<SourceFile>,
     options: &CheckOptions,
 ) -> Result<CheckedFile, GuifanError> {
-            let dossiers = load_dossiers(&file)?;
-            let outcomes: Vec<(usize, DossierOutcome)> = dossiers
-                .into_par_iter()
-                .map(|dossier| (dossier.document, check_dossier(pack, dossier, options)))
-                .collect();
-            let mut documents = Vec::with_capacity(outcomes.len());
-            let mut findings = Vec::new();
-            let mut not_shown = NotShown::default();
-            for (document, outcome) in outcomes {
-                documents.push(DossierSummary {
-                    file: file.name.clone(),
-                    document,
-                    stage: outcome.stage.map(Stage::as_str),
-                    skipped: outcome.skipped,
-                });
-                not_shown.merge(outcome.not_shown);
-                findings.extend(outcome.findings);
-            }
-            Ok((file, documents, findings, not_shown))
+    let dossiers = load_dossiers(&file)?;
+    let outcomes: Vec<(usize, DossierOutcome)> = dossiers
+        .into_par_iter()
+        .map(|dossier| (dossier.document, check_dossier(pack, dossier, options)))
+        .collect();
+    let mut documents = Vec::with_capacity(outcomes.len());
+    let mut findings = Vec::new();
+    let mut not_shown = NotShown::default();
+    for (document, outcome) in outcomes {
+        documents.push(DossierSummary {
+            file: file.name.clone(),
+            document,
+            stage: outcome.stage.map(Stage::as_str),
+            skipped: outcome.skipped,
+        });
+        not_shown.merge(outcome.not_shown);
+        findings.extend(outcome.findings);
+    }
+    Ok((file, documents, findings, not_shown))
 }
 
 /// The files checked, in input order, as one result; every error when any file failed.

@@ -164,9 +164,14 @@ pub fn compare(
     corpus: Option<&Path>,
 ) -> Result<DiffRun, GuifanError> {
     let changes = diff::diff(old, new);
-    let corpus = corpus.map(|directory| run_corpus(old, new, directory)).transpose()?;
+    let corpus = corpus
+        .map(|directory| run_corpus(old, new, directory))
+        .transpose()?;
     let mut impact = diff::impact(&changes);
-    if corpus.as_ref().is_some_and(|corpus| corpus.newly_failing() > 0) {
+    if corpus
+        .as_ref()
+        .is_some_and(|corpus| corpus.newly_failing() > 0)
+    {
         // a dossier of the corpus that passed and now fails is a breaking change, whatever the
         // table says of the changes that caused it
         impact = Some(Impact::Breaking);
@@ -174,7 +179,8 @@ pub fn compare(
     let old_version = version(old)?;
     let new_version = version(new)?;
     let required = impact.map(|impact| {
-        let mut next = semver::Version::new(old_version.major, old_version.minor, old_version.patch);
+        let mut next =
+            semver::Version::new(old_version.major, old_version.minor, old_version.patch);
         match impact {
             Impact::Breaking => {
                 next.major += 1;
@@ -238,10 +244,15 @@ fn run_corpus(old: &Pack, new: &Pack, directory: &Path) -> Result<Corpus, Guifan
     };
     let before = check_inputs(old, &inputs, &options)?;
     let after = check_inputs(new, &inputs, &options)?;
-    let mut dossiers: BTreeMap<(String, usize), (Vec<&Finding>, Vec<&Finding>)> = before
+    let mut dossiers: BTreeMap<(String, usize), BeforeAfter> = before
         .documents
         .iter()
-        .map(|document| ((document.file.clone(), document.document), Default::default()))
+        .map(|document| {
+            (
+                (document.file.clone(), document.document),
+                Default::default(),
+            )
+        })
         .collect();
     for finding in &before.findings {
         dossiers
@@ -281,7 +292,12 @@ fn run_corpus(old: &Pack, new: &Pack, directory: &Path) -> Result<Corpus, Guifan
                 None => flips.push(flip(finding, false)),
             }
         }
-        flips.extend(remaining.into_iter().flatten().map(|finding| flip(finding, true)));
+        flips.extend(
+            remaining
+                .into_iter()
+                .flatten()
+                .map(|finding| flip(finding, true)),
+        );
         if !flips.is_empty() {
             flips.sort();
             changed.push(DossierFlips {
@@ -299,6 +315,9 @@ fn run_corpus(old: &Pack, new: &Pack, directory: &Path) -> Result<Corpus, Guifan
         changed,
     })
 }
+
+/// A dossier's findings under the old pack and under the new one.
+type BeforeAfter<'a> = (Vec<&'a Finding>, Vec<&'a Finding>);
 
 fn flip(finding: &Finding, new: bool) -> Flip {
     Flip {
@@ -350,8 +369,12 @@ fn checkout_at(given: &Path, revision: &str) -> Result<Checkout, GuifanError> {
         directory
     };
     let git_error = |message: String| GuifanError::Usage(format!("--base {revision}: {message}"));
-    let top = git(&directory, &["rev-parse", "--show-toplevel"])
-        .map_err(|message| git_error(format!("{} is not in a git repository ({message})", display(&directory))))?;
+    let top = git(&directory, &["rev-parse", "--show-toplevel"]).map_err(|message| {
+        git_error(format!(
+            "{} is not in a git repository ({message})",
+            display(&directory)
+        ))
+    })?;
     let top = PathBuf::from(String::from_utf8_lossy(&top).trim_end_matches('\n'));
     let prefix = git(&directory, &["rev-parse", "--show-prefix"]).map_err(&git_error)?;
     let prefix = String::from_utf8_lossy(&prefix)
@@ -383,7 +406,10 @@ fn checkout_at(given: &Path, revision: &str) -> Result<Checkout, GuifanError> {
             message: error.to_string(),
         })?;
     let mut files = 0;
-    for entry in listing.split(|byte| *byte == 0).filter(|entry| !entry.is_empty()) {
+    for entry in listing
+        .split(|byte| *byte == 0)
+        .filter(|entry| !entry.is_empty())
+    {
         let entry = String::from_utf8_lossy(entry);
         let Some((meta, path)) = entry.split_once('\t') else {
             continue;

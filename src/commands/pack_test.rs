@@ -463,7 +463,10 @@ fn patched_dossier(
             GuifanError::from(LocatedError::new(
                 source,
                 span.unwrap_or(operation.span),
-                format!("the case `{}` cannot patch its dossier: {message}", case.name),
+                format!(
+                    "the case `{}` cannot patch its dossier: {message}",
+                    case.name
+                ),
                 label,
                 None,
             ))
@@ -545,7 +548,11 @@ fn apply(data: &mut serde_json::Value, operation: &PatchSpec) -> Result<(), Patc
             } else {
                 last.parse::<usize>().ok()
             };
-            let limit = if op == "add" { items.len() + 1 } else { items.len() };
+            let limit = if op == "add" {
+                items.len() + 1
+            } else {
+                items.len()
+            };
             let Some(index) = index.filter(|index| *index < limit) else {
                 return Err(at_path(format!(
                     "{pointer} is not an index of a list of {} element{}",
@@ -574,7 +581,9 @@ fn pointer_tokens(pointer: &str) -> Result<Vec<String>, String> {
         return Ok(Vec::new());
     }
     let Some(rest) = pointer.strip_prefix('/') else {
-        return Err(format!("`{pointer}` is not a JSON Pointer (one starts with `/`)"));
+        return Err(format!(
+            "`{pointer}` is not a JSON Pointer (one starts with `/`)"
+        ));
     };
     Ok(rest
         .split('/')

@@ -152,14 +152,22 @@ fn manifest(old: &Pack, new: &Pack, out: &mut Vec<Change>) {
             },
         ));
     }
-    if a.title != b.title || a.standard_code != b.standard_code || a.standard_title != b.standard_title
+    if a.title != b.title
+        || a.standard_code != b.standard_code
+        || a.standard_title != b.standard_title
     {
         out.push(change(
             "pack",
             &b.id,
             "title",
-            Some(format!("{} ({} {})", a.title, a.standard_code, a.standard_title)),
-            Some(format!("{} ({} {})", b.title, b.standard_code, b.standard_title)),
+            Some(format!(
+                "{} ({} {})",
+                a.title, a.standard_code, a.standard_title
+            )),
+            Some(format!(
+                "{} ({} {})",
+                b.title, b.standard_code, b.standard_title
+            )),
             Impact::Patch,
             "words only",
         ));
@@ -470,9 +478,7 @@ fn walk_schema(
     if !path.is_empty() {
         let constraints: serde_json::Map<String, Value> = merged
             .iter()
-            .filter(|(key, _)| {
-                !WORDS.contains(&key.as_str()) && !STRUCTURE.contains(&key.as_str())
-            })
+            .filter(|(key, _)| !WORDS.contains(&key.as_str()) && !STRUCTURE.contains(&key.as_str()))
             .map(|(key, value)| (key.clone(), value.clone()))
             .collect();
         out.insert(
@@ -553,7 +559,11 @@ fn aliases(old: &Pack, new: &Pack, out: &mut Vec<Change>) {
 fn variables_read_by_errors(pack: &Pack) -> BTreeSet<String> {
     let names: BTreeSet<&str> = pack.variables.iter().map(|v| v.name.as_str()).collect();
     let mut read: BTreeSet<String> = BTreeSet::new();
-    for rule in pack.rules.iter().filter(|rule| rule.severity == Severity::Error) {
+    for rule in pack
+        .rules
+        .iter()
+        .filter(|rule| rule.severity == Severity::Error)
+    {
         for expression in rule_expressions(rule) {
             for name in &expression.variables {
                 if names.contains(name.as_str()) {
@@ -782,7 +792,10 @@ fn rules(old: &Pack, new: &Pack, out: &mut Vec<Change>) {
 /// stricter cannot be decided from its text.
 fn rule_changes(key: &str, old: &Rule, new: &Rule, out: &mut Vec<Change>) {
     let error = new.severity == Severity::Error;
-    let decides = |aspect: &'static str, a: Option<String>, b: Option<String>, out: &mut Vec<Change>| {
+    let decides = |aspect: &'static str,
+                   a: Option<String>,
+                   b: Option<String>,
+                   out: &mut Vec<Change>| {
         if a != b {
             out.push(change(
                 "rule",
@@ -878,7 +891,9 @@ fn rule_changes(key: &str, old: &Rule, new: &Rule, out: &mut Vec<Change>) {
         ));
     }
     if old.effective_from != new.effective_from || old.effective_until != new.effective_until {
-        let wider = new.effective_from.is_some_and(|from| old.effective_from.is_none_or(|before| from < before))
+        let wider = new
+            .effective_from
+            .is_some_and(|from| old.effective_from.is_none_or(|before| from < before))
             || (new.effective_from.is_none() && old.effective_from.is_some())
             || (new.effective_until.is_none() && old.effective_until.is_some())
             || new
@@ -942,8 +957,16 @@ fn rule_changes(key: &str, old: &Rule, new: &Rule, out: &mut Vec<Change>) {
         ));
     }
     let message = (
-        format!("{} / {}", template_text(&old.message.zh), template_text(&old.message.en)),
-        format!("{} / {}", template_text(&new.message.zh), template_text(&new.message.en)),
+        format!(
+            "{} / {}",
+            template_text(&old.message.zh),
+            template_text(&old.message.en)
+        ),
+        format!(
+            "{} / {}",
+            template_text(&new.message.zh),
+            template_text(&new.message.en)
+        ),
     );
     if message.0 != message.1 {
         out.push(change(

@@ -34,9 +34,7 @@ fn change_lines(out: &mut String, change: &Change) {
     match (change.aspect, old, new) {
         ("added", _, Some(new)) if inline => out.push_str(&format!("{head} ({new})\n")),
         ("removed", Some(old), _) if inline => out.push_str(&format!("{head} (was {old})\n")),
-        (_, Some(old), Some(new)) if inline => {
-            out.push_str(&format!("{head}: {old} → {new}\n"))
-        }
+        (_, Some(old), Some(new)) if inline => out.push_str(&format!("{head}: {old} → {new}\n")),
         (_, old, new) => {
             out.push_str(&head);
             out.push('\n');
@@ -198,9 +196,7 @@ fn dossier_json(dossier: &DossierFlips) -> Value {
 /// The JSON report: `schema_version` 1; `verdict` is `compatible`, `breaking` (with the major
 /// version raised) or `breaking-unversioned`.
 pub fn json(run: &DiffRun) -> String {
-    let side = |side: &crate::commands::pack_diff::Side| {
-        json!({"source": side.source, "id": side.id, "version": side.version})
-    };
+    let side = |side: &crate::commands::pack_diff::Side| json!({"source": side.source, "id": side.id, "version": side.version});
     let verdict = match (run.breaking(), run.versioning.satisfied) {
         (false, _) => "compatible",
         (true, true) => "breaking",
