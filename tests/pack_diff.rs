@@ -171,10 +171,56 @@ fn compatible_changes_exit_0_with_the_release_they_need() {
         "    required: [id, kind, stage]\n    properties:\n",
         "    required: [id, kind, stage]\n    properties:\n      contact_phone:\n        title: 联系电话\n        type: string\n",
     );
+    // one more step name accepted: the enumeration keeps every old value
+    edit(
+        &new.join("schema.yaml"),
+        "enum: [受理, 审查, 决定, 办结, 出件, 用章, 送达, 收费]",
+        "enum: [受理, 审查, 决定, 办结, 出件, 用章, 送达, 收费, 公示]",
+    );
     let output = guifan_in(directory.path(), &["pack", "diff", "old", "new"]);
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(0), "{stdout}");
     insta::assert_snapshot!("compatible", stdout);
+
+    // a narrowed enumeration and a conditional requirement of the whole dossier are breaking
+    edit(
+        &new.join("schema.yaml"),
+        "enum: [entry, adjustment, exit]",
+        "enum: [entry, exit]",
+    );
+    edit(
+        &new.join("schema.yaml"),
+        "      required: [department, items]\n",
+        "      required: [department, items, personnel]\n",
+    );
+    let output = guifan_in(
+        directory.path(),
+        &["pack", "diff", "old", "new", "--format", "json"],
+    );
+    assert_eq!(output.status.code(), Some(3));
+    let report: serde_json::Value =
+        serde_json::from_str(&text(&output.stdout)).expect("JSON report");
+    let breaking: Vec<(&str, &str)> = report["changes"]
+        .as_array()
+        .expect("changes")
+        .iter()
+        .filter(|change| change["impact"] == "breaking")
+        .map(|change| {
+            (
+                change["name"].as_str().unwrap_or_default(),
+                change["new"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(breaking.len(), 2, "{breaking:?}");
+    assert_eq!(breaking[0].0, "(the dossier)");
+    assert!(breaking[0]
+        .1
+        .contains(r#"["department","items","personnel"]"#));
+    assert_eq!(
+        breaking[1],
+        ("/dossier/kind", r#"{"enum":["entry","exit"]}"#)
+    );
 
     let output = guifan_in(directory.path(), &["pack", "diff", "old", "old"]);
     assert_eq!(output.status.code(), Some(0));

@@ -316,13 +316,15 @@ struct Property {
 
 /// The keys of a schema that hold no constraint on the value (words, annotations), and those
 /// the walk follows into the properties below.
-const WORDS: [&str; 6] = [
+const WORDS: [&str; 8] = [
     "title",
     "description",
     "$comment",
     "examples",
     "default",
     "deprecated",
+    "$schema",
+    "$id",
 ];
 const STRUCTURE: [&str; 5] = ["properties", "items", "required", "$defs", "$ref"];
 
@@ -331,6 +333,19 @@ fn schema(old: &Value, new: &Value, out: &mut Vec<Change>) {
     walk_schema(old, old, String::new(), true, &mut before, &mut Vec::new());
     let mut after = BTreeMap::new();
     walk_schema(new, new, String::new(), true, &mut after, &mut Vec::new());
+    // the dossier itself (its conditions: `allOf`, `if`/`then` …) is the empty pointer
+    let rename = |map: BTreeMap<String, Property>| -> BTreeMap<String, Property> {
+        map.into_iter()
+            .map(|(path, property)| {
+                if path.is_empty() {
+                    ("(the dossier)".to_string(), property)
+                } else {
+                    (path, property)
+                }
+            })
+            .collect()
+    };
+    let (before, after) = (rename(before), rename(after));
     for (path, property) in &before {
         let Some(now) = after.get(path) else {
             out.push(change(
@@ -369,8 +384,8 @@ fn schema(old: &Value, new: &Value, out: &mut Vec<Change>) {
                 "schema",
                 path.clone(),
                 "constraints",
-                Some(compact(&property.constraints)),
-                Some(compact(&now.constraints)),
+                Some(compact(&differing(&property.constraints, &now.constraints))),
+                Some(compact(&differing(&now.constraints, &property.constraints))),
                 if widened {
                     Impact::Minor
                 } else {
@@ -431,6 +446,20 @@ fn enum_widened(old: &Value, new: &Value) -> bool {
     }
 }
 
+/// The keywords of `one` whose value `other` does not share (all of `one` when either is not
+/// a mapping): what a reader needs to see of a changed constraint.
+fn differing(one: &Value, other: &Value) -> Value {
+    match (one, other) {
+        (Value::Object(a), Value::Object(b)) => Value::Object(
+            a.iter()
+                .filter(|(key, value)| b.get(key.as_str()) != Some(value))
+                .map(|(key, value)| (key.clone(), value.clone()))
+                .collect(),
+        ),
+        _ => one.clone(),
+    }
+}
+
 fn compact(value: &Value) -> String {
     serde_json::to_string(value).unwrap_or_default()
 }
@@ -475,7 +504,7 @@ fn walk_schema(
     for (key, value) in map {
         merged.insert(key.clone(), value.clone());
     }
-    if !path.is_empty() {
+    {
         let constraints: serde_json::Map<String, Value> = merged
             .iter()
             .filter(|(key, _)| !WORDS.contains(&key.as_str()) && !STRUCTURE.contains(&key.as_str()))
