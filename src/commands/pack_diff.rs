@@ -468,6 +468,8 @@ fn git(directory: &Path, arguments: &[&str]) -> Result<Vec<u8>, String> {
         .arg(directory)
         .args(arguments)
         .env("GIT_TERMINAL_PROMPT", "0")
+        // the pack's directory is a path, never a pattern (`*` in a name matches only itself)
+        .env("GIT_LITERAL_PATHSPECS", "1")
         .output()
         .map_err(|error| format!("git cannot be run: {error}"))?;
     if output.status.success() {
