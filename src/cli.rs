@@ -19,7 +19,7 @@ pub struct Cli {
 pub enum Command {
     /// Check dossiers (files, directories, or - for standard input) against a pack.
     Check(CheckArgs),
-    /// Work on rule packs: lint, doc, test.
+    /// Work on rule packs: lint, doc, test, diff.
     #[command(subcommand)]
     Pack(PackCommand),
     /// Print the dossier's JSON Schema of a pack (for editors: `--output dossier.schema.json`, then
@@ -136,6 +136,35 @@ pub enum PackCommand {
     /// it) and report each rule's coverage; exit 1 when a case fails or a rule is not seen
     /// both firing and silent, 2 when the pack or a case file does not load.
     Test(PackTestArgs),
+    /// Compare two packs (OLD NEW, or a directory with its state at a git revision: --base REV
+    /// DIR): clauses, rules, variables, schema and aliases added, removed and changed, each
+    /// classified as breaking or not; with --corpus, the findings that change per dossier.
+    /// Exit 0 compatible, 1 breaking with a new major version, 3 breaking without one.
+    Diff(PackDiffArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PackDiffArgs {
+    /// OLD and NEW pack directories (or manifest files); with --base, one pack directory
+    /// (default: the current directory).
+    #[arg(value_name = "PACK", num_args = 0..=2)]
+    pub packs: Vec<PathBuf>,
+    /// A git revision (a commit, a branch, a tag) of the repository that holds the pack: its
+    /// state there is the old pack, the working tree the new.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// Run both packs over every dossier below this directory and list the findings that
+    /// appear and disappear.
+    #[arg(long, value_name = "DIR")]
+    pub corpus: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = PackDiffFormat::Human)]
+    pub format: PackDiffFormat,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PackDiffFormat {
+    Human,
+    Json,
 }
 
 /// The pack a command uses: `--pack DIR`, as for every command. The positional form

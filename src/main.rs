@@ -1,5 +1,6 @@
 //! The guifan binary: parse the arguments, run the command, map the outcome to an exit code
-//! (0 clean, 1 findings at or above --fail-on, 2 the run could not be done).
+//! (0 clean, 1 findings at or above --fail-on, 2 the run could not be done, 3 a breaking pack
+//! change without a new major version).
 
 use std::process::ExitCode;
 
@@ -49,6 +50,7 @@ fn run() -> ExitCode {
         Command::Pack(PackCommand::Lint(arguments)) => commands::pack::lint(&arguments),
         Command::Pack(PackCommand::Doc(arguments)) => commands::pack::doc(&arguments),
         Command::Pack(PackCommand::Test(arguments)) => commands::pack_test::run(&arguments),
+        Command::Pack(PackCommand::Diff(arguments)) => commands::pack_diff::run(&arguments),
         Command::Schema(arguments) => commands::pack::schema(&arguments),
         Command::Explain(arguments) => commands::pack::explain(&arguments),
         Command::Eval(arguments) => commands::eval::run(&arguments),
@@ -59,6 +61,7 @@ fn run() -> ExitCode {
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,
         Ok(Outcome::Findings) => ExitCode::from(1),
+        Ok(Outcome::BreakingUnversioned) => ExitCode::from(3),
         Err(error) => {
             // a closed or full standard error must not turn a failure into a panic
             use std::io::Write;

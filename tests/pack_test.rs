@@ -254,3 +254,122 @@ fn a_case_cannot_read_a_file_outside_the_pack_and_the_working_directory() {
     );
     assert!(!stderr.contains("机密内容"), "{stderr}");
 }
+
+#[test]
+fn a_case_can_patch_a_dossier_by_pointer_or_by_merge() {
+    // the dossier within the limit, pushed over it by a JSON Patch, by a merge patch, and both
+    // back and forth: each case is judged on the patched data
+    let cases = "cases:
+  - name: replaced over the limit
+    dossier: dossiers/within.yaml
+    patch:
+      - {op: replace, path: /items/0/promised_limit, value: 30}
+    findings:
+      - rule: item-promised-limit-exceeds-statutory
+        pointer: /items/0/promised_limit
+  - name: an item added over the limit
+    dossier: dossiers/within.yaml
+    patch:
+      - op: add
+        path: /items/-
+        value: {name: 变更登记, promised_limit: 40, statutory_limit: 20}
+    findings:
+      - rule: item-promised-limit-exceeds-statutory
+        pointer: /items/1/promised_limit
+  - name: the item over the limit removed
+    dossier: dossiers/over.yaml
+    patch:
+      - {op: remove, path: /items/0}
+    findings: []
+  - name: merged over the limit
+    dossier: dossiers/within.yaml
+    merge:
+      items: [{name: 企业设立登记, promised_limit: 21, statutory_limit: 20}]
+    findings:
+      - rule: item-promised-limit-exceeds-statutory
+        pointer: /items/0/promised_limit
+";
+    let directory = pack_with_cases(&[("cases.yaml", cases)]);
+    let output = guifan_in(
+        directory.path(),
+        &["pack", "test", "--pack", "pack", "--format", "json"],
+    );
+    let stdout = text(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        text(&output.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout).expect("JSON report");
+    let cases = report["cases"].as_array().expect("cases");
+    assert_eq!(cases.len(), 4);
+    assert!(cases.iter().all(|case| case["passed"] == true), "{stdout}");
+}
+
+#[test]
+fn a_patch_case_that_fails_names_the_patched_dossier() {
+    let cases = "cases:
+  - name: patched
+    dossier: dossiers/within.yaml
+    patch:
+      - {op: replace, path: /items/0/promised_limit, value: 30}
+    findings: []
+";
+    let directory = pack_with_cases(&[("cases.yaml", cases)]);
+    let output = guifan_in(directory.path(), &["pack", "test", "--pack", "pack"]);
+    let stdout = text(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("FAIL patched (pack/tests/cases.yaml:2:5, dossier pack/tests/dossiers/within.yaml (patched by the case patched))")
+            && stdout.contains("found, not expected: item-promised-limit-exceeds-statutory (5.3.2) at /items/0/promised_limit"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn an_operation_that_cannot_be_applied_is_an_error_at_its_place_with_exit_code_2() {
+    let cases = "cases:
+  - name: no such field
+    dossier: dossiers/within.yaml
+    patch:
+      - {op: replace, path: /items/0/promised_limits, value: 30}
+    findings: []
+  - name: past the end
+    dossier: dossiers/within.yaml
+    patch:
+      - {op: remove, path: /items/3}
+    findings: []
+  - name: no value
+    dossier: dossiers/within.yaml
+    patch:
+      - {op: add, path: /items/0/note}
+    findings: []
+  - name: unknown operation
+    dossier: dossiers/within.yaml
+    patch:
+      - {op: move, path: /items/0}
+    findings: []
+  - name: not a pointer
+    dossier: dossiers/within.yaml
+    patch:
+      - {op: remove, path: items}
+    findings: []
+";
+    let directory = pack_with_cases(&[("cases.yaml", cases)]);
+    let output = guifan_in(directory.path(), &["pack", "test", "--pack", "pack"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_eq!(text(&output.stdout), "");
+    let stderr = text(&output.stderr);
+    // each error at the operation's path, or at its `op` when the operation is wrong
+    for position in [
+        "pack/tests/cases.yaml:5:29: the case `no such field`",
+        "pack/tests/cases.yaml:10:28: the case `past the end`",
+        "pack/tests/cases.yaml:15:14: the case `no value`",
+        "pack/tests/cases.yaml:20:14: the case `unknown operation`",
+        "pack/tests/cases.yaml:25:28: the case `not a pointer`",
+    ] {
+        assert!(stderr.contains(position), "{position}\n{stderr}");
+    }
+    insta::assert_snapshot!("bad_patches", stderr);
+}

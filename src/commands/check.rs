@@ -217,29 +217,52 @@ pub fn check_inputs_with_progress(
     let loaded: Vec<Result<CheckedFile, GuifanError>> = inputs
         .par_iter()
         .map(|input| {
-            let file = Arc::new(read_input(input, max_input_bytes)?);
-            let dossiers = load_dossiers(&file)?;
-            let outcomes: Vec<(usize, DossierOutcome)> = dossiers
-                .into_par_iter()
-                .map(|dossier| (dossier.document, check_dossier(pack, dossier, options)))
-                .collect();
-            let mut documents = Vec::with_capacity(outcomes.len());
-            let mut findings = Vec::new();
-            let mut not_shown = NotShown::default();
-            for (document, outcome) in outcomes {
-                documents.push(DossierSummary {
-                    file: file.name.clone(),
-                    document,
-                    stage: outcome.stage.map(Stage::as_str),
-                    skipped: outcome.skipped,
-                });
-                not_shown.merge(outcome.not_shown);
-                findings.extend(outcome.findings);
-            }
+            let checked = check_file(pack, Arc::new(read_input(input, max_input_bytes)?), options);
             progress.file_done();
-            Ok((file, documents, findings, not_shown))
+            checked
         })
         .collect();
+    collect_checked(loaded)
+}
+
+/// Checks the dossiers of a text already read (a file, or a dossier a test case made): its
+/// findings sorted as `check` sorts them.
+pub fn check_source(
+    pack: &Pack,
+    file: Arc<SourceFile>,
+    options: &CheckOptions,
+) -> Result<Checked, GuifanError> {
+    collect_checked(vec![check_file(pack, file, options)])
+}
+
+fn check_file(
+    pack: &Pack,
+    file: Arc<SourceFile>,
+    options: &CheckOptions,
+) -> Result<CheckedFile, GuifanError> {
+    let dossiers = load_dossiers(&file)?;
+    let outcomes: Vec<(usize, DossierOutcome)> = dossiers
+        .into_par_iter()
+        .map(|dossier| (dossier.document, check_dossier(pack, dossier, options)))
+        .collect();
+    let mut documents = Vec::with_capacity(outcomes.len());
+    let mut findings = Vec::new();
+    let mut not_shown = NotShown::default();
+    for (document, outcome) in outcomes {
+        documents.push(DossierSummary {
+            file: file.name.clone(),
+            document,
+            stage: outcome.stage.map(Stage::as_str),
+            skipped: outcome.skipped,
+        });
+        not_shown.merge(outcome.not_shown);
+        findings.extend(outcome.findings);
+    }
+    Ok((file, documents, findings, not_shown))
+}
+
+/// The files checked, in input order, as one result; every error when any file failed.
+fn collect_checked(loaded: Vec<Result<CheckedFile, GuifanError>>) -> Result<Checked, GuifanError> {
     let mut errors = Vec::new();
     let mut files = Vec::new();
     for result in loaded {

@@ -9,6 +9,7 @@ pub mod init_pack;
 pub mod inputs;
 pub mod output;
 pub mod pack;
+pub mod pack_diff;
 pub mod pack_test;
 pub mod progress;
 
@@ -30,6 +31,8 @@ pub enum Outcome {
     Clean,
     /// Findings at or above `--fail-on`: exit 1.
     Findings,
+    /// `pack diff`: a breaking change without the major version it needs: exit 3.
+    BreakingUnversioned,
 }
 
 /// Writes a report to standard output. A reader that stops early (`guifan check … | head`)

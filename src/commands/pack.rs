@@ -70,7 +70,13 @@ pub fn explain(arguments: &ExplainArgs) -> Result<Outcome, GuifanError> {
                     pack.references
                         .iter()
                         .map(|reference| reference.standard.as_str()),
-                );
+                )
+                // the findings of the tool itself, which explain also knows
+                .chain([
+                    crate::finding::STRUCTURE_RULE,
+                    crate::finding::RULE_ERROR,
+                    crate::finding::WAIVER_RULE,
+                ]);
             let hint = crate::pack::did_you_mean(&arguments.topic, candidates)
                 .map(|hint| format!("; {hint}"))
                 .unwrap_or_default();

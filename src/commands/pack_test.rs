@@ -4,10 +4,11 @@
 
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 
-use super::check::{check_inputs, load_selected_pack};
+use super::check::{check_inputs, check_source, load_selected_pack};
 use super::inputs::{read_input, Input, DEFAULT_MAX_INPUT_BYTES};
 use super::{print_stdout, Outcome};
 use crate::cli::{PackTestArgs, PackTestFormat};
@@ -33,10 +34,30 @@ struct CaseFile {
 #[serde(deny_unknown_fields)]
 struct CaseSpec {
     name: String,
-    /// The dossier file, relative to the case file.
+    /// The dossier file, relative to the case file; with `patch` or `merge`, the base the
+    /// case changes.
     dossier: Spanned<String>,
+    /// Operations applied to the base dossier's data before it is checked, in order: JSON
+    /// Patch's `add`, `replace` and `remove` by JSON Pointer (RFC 6902).
+    #[serde(default)]
+    patch: Option<Vec<Spanned<PatchSpec>>>,
+    /// A JSON merge patch (RFC 7396) applied to the base dossier's data (after `patch`):
+    /// mappings merge, `null` removes a key, anything else replaces.
+    #[serde(default)]
+    merge: Option<serde_json::Value>,
     /// The findings the dossier must give, and no others; `[]` for none.
     findings: Vec<ExpectedSpec>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PatchSpec {
+    op: Spanned<String>,
+    /// A JSON Pointer into the dossier as written (its keys, Chinese ones included).
+    path: Spanned<String>,
+    /// The value of `add` and `replace`.
+    #[serde(default)]
+    value: Option<serde_json::Value>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -275,7 +296,7 @@ fn field_errors(
         field_errors(source, fallback, also, errors);
     }
     let help = error.help.or_else(|| {
-        Some("a case file holds `cases:`, each with `name`, `dossier` and `findings` (a list of `rule` and `pointer`, or [])".to_string())
+        Some("a case file holds `cases:`, each with `name`, `dossier` (and optionally `patch` or `merge`) and `findings` (a list of `rule` and `pointer`, or [])".to_string())
     });
     errors.push(GuifanError::from(LocatedError::new(
         source,
@@ -360,7 +381,14 @@ fn run_case(
         display: display(&path),
         path: path.clone(),
     };
-    let checked = check_inputs(pack, std::slice::from_ref(&input), options)?;
+    let mut dossier = display(&path);
+    let checked = if case.patch.is_some() || case.merge.is_some() {
+        let patched = patched_dossier(source, &case, &input)?;
+        dossier = patched.name.clone();
+        check_source(pack, Arc::new(patched), options)?
+    } else {
+        check_inputs(pack, std::slice::from_ref(&input), options)?
+    };
     let stage = checked
         .documents
         .iter()
@@ -388,12 +416,202 @@ fn run_case(
         file: source.name.clone(),
         line: position.line,
         column: position.column,
-        dossier: display(&path),
+        dossier,
         missing,
         unexpected,
         fired,
         stage,
     })
+}
+
+/// The base dossier of a patch case with its operations applied, printed as JSON (a YAML
+/// reader reads it too): the text the case's findings point into, named `BASE (patched by
+/// the case NAME)`. An operation that cannot be applied is an error at its place in the case
+/// file.
+fn patched_dossier(
+    source: &SourceFile,
+    case: &CaseSpec,
+    input: &Input,
+) -> Result<SourceFile, GuifanError> {
+    let base = read_input(input, DEFAULT_MAX_INPUT_BYTES)?;
+    let documents = parse_documents(&base, Syntax::for_name(&base.name)).map_err(|error| {
+        GuifanError::from(LocatedError::new(
+            &base,
+            error.span,
+            error.message,
+            error.label,
+            None,
+        ))
+    })?;
+    let [document] = documents.as_slice() else {
+        return Err(LocatedError::new(
+            source,
+            case.dossier.span,
+            format!(
+                "the base dossier of the case `{}` holds {} documents; a patch needs exactly one",
+                case.name,
+                documents.len()
+            ),
+            "the dossier patched",
+            None,
+        )
+        .into());
+    };
+    let mut data = document.to_json();
+    for operation in case.patch.iter().flatten() {
+        apply(&mut data, &operation.value).map_err(|(span, message, label)| {
+            GuifanError::from(LocatedError::new(
+                source,
+                span.unwrap_or(operation.span),
+                format!(
+                    "the case `{}` cannot patch its dossier: {message}",
+                    case.name
+                ),
+                label,
+                None,
+            ))
+        })?;
+    }
+    if let Some(merge) = &case.merge {
+        merge_patch(&mut data, merge);
+    }
+    let mut text = serde_json::to_string_pretty(&data).map_err(|error| {
+        GuifanError::Usage(format!("the patched dossier cannot be written: {error}"))
+    })?;
+    text.push('\n');
+    Ok(SourceFile::new(
+        format!("{} (patched by the case {})", base.name, case.name),
+        text,
+    ))
+}
+
+type PatchError = (Option<Span>, String, &'static str);
+
+/// One JSON Patch operation (add, replace, remove) on `data`.
+fn apply(data: &mut serde_json::Value, operation: &PatchSpec) -> Result<(), PatchError> {
+    let at_path = |message: String| (Some(operation.path.span), message, "this path");
+    let tokens = pointer_tokens(&operation.path).map_err(at_path)?;
+    let op = operation.op.as_str();
+    let value = match op {
+        "add" | "replace" => Some(operation.value.clone().ok_or_else(|| {
+            (
+                Some(operation.op.span),
+                format!("`{op}` needs a `value`"),
+                "no value",
+            )
+        })?),
+        "remove" => None,
+        _ => {
+            return Err((
+                Some(operation.op.span),
+                format!("`{op}` is not an operation"),
+                "add, replace or remove",
+            ))
+        }
+    };
+    let Some((last, parents)) = tokens.split_last() else {
+        // the whole dossier
+        return match value {
+            Some(value) => {
+                *data = value;
+                Ok(())
+            }
+            None => Err(at_path("the dossier itself cannot be removed".to_string())),
+        };
+    };
+    let mut parent = &mut *data;
+    for (depth, token) in parents.iter().enumerate() {
+        let shown = || format!("/{}", parents[..=depth].join("/"));
+        parent = match parent {
+            serde_json::Value::Object(map) => map.get_mut(token.as_str()),
+            serde_json::Value::Array(items) => token
+                .parse::<usize>()
+                .ok()
+                .and_then(|index| items.get_mut(index)),
+            _ => None,
+        }
+        .ok_or_else(|| at_path(format!("the dossier has nothing at {}", shown())))?;
+    }
+    let pointer = operation.path.as_str();
+    match parent {
+        serde_json::Value::Object(map) => match value {
+            Some(value) if op == "add" || map.contains_key(last.as_str()) => {
+                map.insert(last.clone(), value);
+                Ok(())
+            }
+            _ if op == "remove" && map.shift_remove(last.as_str()).is_some() => Ok(()),
+            _ => Err(at_path(format!("the dossier has nothing at {pointer}"))),
+        },
+        serde_json::Value::Array(items) => {
+            let index = if op == "add" && last == "-" {
+                Some(items.len())
+            } else {
+                last.parse::<usize>().ok()
+            };
+            let limit = if op == "add" {
+                items.len() + 1
+            } else {
+                items.len()
+            };
+            let Some(index) = index.filter(|index| *index < limit) else {
+                return Err(at_path(format!(
+                    "{pointer} is not an index of a list of {} element{}",
+                    items.len(),
+                    if items.len() == 1 { "" } else { "s" }
+                )));
+            };
+            match value {
+                Some(value) if op == "add" => items.insert(index, value),
+                Some(value) => items[index] = value,
+                None => {
+                    items.remove(index);
+                }
+            }
+            Ok(())
+        }
+        _ => Err(at_path(format!(
+            "the parent of {pointer} is neither a mapping nor a list"
+        ))),
+    }
+}
+
+/// The reference tokens of a JSON Pointer (`~1` is `/`, `~0` is `~`).
+fn pointer_tokens(pointer: &str) -> Result<Vec<String>, String> {
+    if pointer.is_empty() {
+        return Ok(Vec::new());
+    }
+    let Some(rest) = pointer.strip_prefix('/') else {
+        return Err(format!(
+            "`{pointer}` is not a JSON Pointer (one starts with `/`)"
+        ));
+    };
+    Ok(rest
+        .split('/')
+        .map(|token| token.replace("~1", "/").replace("~0", "~"))
+        .collect())
+}
+
+/// RFC 7396: a mapping merges key by key, `null` removes the key, anything else replaces.
+fn merge_patch(data: &mut serde_json::Value, patch: &serde_json::Value) {
+    let serde_json::Value::Object(changes) = patch else {
+        *data = patch.clone();
+        return;
+    };
+    if !data.is_object() {
+        *data = serde_json::Value::Object(serde_json::Map::new());
+    }
+    if let serde_json::Value::Object(map) = data {
+        for (key, change) in changes {
+            if change.is_null() {
+                map.shift_remove(key.as_str());
+            } else {
+                merge_patch(
+                    map.entry(key.clone()).or_insert(serde_json::Value::Null),
+                    change,
+                );
+            }
+        }
+    }
 }
 
 /// Matches the expected findings against those found: the expectations that name a pointer

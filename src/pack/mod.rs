@@ -2,6 +2,7 @@
 //! and the embedded national pack. A pack never sees a dossier.
 
 mod de;
+pub mod diff;
 mod embedded;
 pub mod expression_limits;
 pub mod field_names;

@@ -7,6 +7,7 @@ pub mod html;
 pub mod human;
 pub mod json;
 pub mod junit;
+pub mod pack_diff;
 pub mod pack_test;
 
 use crate::engine::NotShown;
