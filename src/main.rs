@@ -53,6 +53,7 @@ fn run() -> ExitCode {
         Command::Explain(arguments) => commands::pack::explain(&arguments),
         Command::Eval(arguments) => commands::eval::run(&arguments),
         Command::Init(arguments) => commands::init::run(&arguments),
+        Command::Convert(arguments) => commands::convert::run(&arguments),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

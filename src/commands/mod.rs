@@ -2,6 +2,7 @@
 //! findings to a report, write it through `output.rs`).
 
 pub mod check;
+pub mod convert;
 pub mod eval;
 pub mod init;
 pub mod inputs;
