@@ -86,6 +86,14 @@ impl SheetCell {
         format!("{}{}", SheetCell::letters(self.column), self.row)
     }
 
+    /// The cell as a spreadsheet refers to it across sheets: `事项!D12` (`D12` in CSV).
+    pub fn reference(&self) -> String {
+        match &self.sheet {
+            Some(sheet) => format!("{sheet}!{}", self.name()),
+            None => self.name(),
+        }
+    }
+
     /// A column's letters: 1 is `A`, 27 is `AA`.
     pub fn letters(column: u32) -> String {
         let mut letters = Vec::new();

@@ -92,6 +92,10 @@ fn descriptors(pack: &Pack, lang: Lang) -> Vec<ReportingDescriptor> {
             "the dossier does not match the pack's JSON Schema",
         ),
         (RULE_ERROR, "a rule could not be evaluated on the dossier"),
+        (
+            crate::sheet::UNKNOWN_COLUMNS_RULE,
+            "columns of an item list that no field is read from",
+        ),
     ] {
         descriptors.push(
             ReportingDescriptor::builder()
@@ -157,6 +161,12 @@ pub fn render(findings: &[Finding], pack: &Pack, lang: Lang, not_shown: usize) -
             }
             if let Some(failed) = &finding.failed_rule {
                 bag.push(("failedRule", serde_json::json!(failed)));
+            }
+            // a spreadsheet's cell: the region's line and column are its row and column
+            if let Some(cell) = &finding.cell {
+                bag.push(("sheet", serde_json::json!(cell.sheet)));
+                bag.push(("row", serde_json::json!(cell.row)));
+                bag.push(("cell", serde_json::json!(cell.name())));
             }
             let mut result = SarifResult::builder()
                 .rule_id(finding.rule.clone())

@@ -6,7 +6,7 @@
 //! 101001 is "101001" (not 101001.0 or 1.01001E+5), a date cell is `YYYY-MM-DD`. An error cell
 //! (#N/A …) stops the run at its cell. Cells are streamed (calamine's cell reader), so a sheet
 //! whose used range claims a million rows by 16,384 columns costs what its cells cost; a
-//! merged range gives its value to every cell it covers.
+//! range merged down one column gives its value to every row it covers.
 
 use std::collections::BTreeMap;
 use std::io::Cursor;
@@ -231,7 +231,9 @@ fn read_grid(
     Ok(grid)
 }
 
-/// Gives each merged range's value (its top-left cell's) to the other cells it covers.
+/// Gives a range merged down one column (a main item over the rows of its sub items) its
+/// value in every row it covers. Ranges merged across columns (a title over the table) are
+/// for the eye and stay in their first cell.
 fn fill_merged(
     grid: &mut Grid,
     merged: &[calamine::Dimensions],
@@ -240,6 +242,9 @@ fn fill_merged(
     for range in merged {
         let (top, left) = (range.start.0 + 1, range.start.1 + 1);
         let (bottom, right) = (range.end.0 + 1, range.end.1 + 1);
+        if right != left {
+            continue;
+        }
         let Some(value) = grid.get(&top).and_then(|cells| cells.get(&left)).cloned() else {
             continue;
         };
