@@ -47,7 +47,9 @@ fn json(output: &Output) -> Value {
 
 /// A fresh directory under target/ for one test's files.
 fn scratch(name: &str) -> PathBuf {
-    let directory = Path::new(env!("CARGO_TARGET_TMPDIR")).join("sheets").join(name);
+    let directory = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join("sheets")
+        .join(name);
     let _ = std::fs::remove_dir_all(&directory);
     std::fs::create_dir_all(&directory).expect("scratch directory");
     directory
@@ -263,7 +265,10 @@ fn a_workbook_is_checked_and_each_finding_cites_its_sheet_row_and_column() {
     assert_eq!(missing["sheet"], "事项");
     assert_eq!(missing["row"], 4);
     assert_eq!(missing["cell"], "E4");
-    assert_eq!((missing["line"].as_u64(), missing["column"].as_u64()), (Some(4), Some(5)));
+    assert_eq!(
+        (missing["line"].as_u64(), missing["column"].as_u64()),
+        (Some(4), Some(5))
+    );
     assert_eq!(missing["path"], "/items/1/legal_basis");
     let promised = finding(&report, "item-promised-limit-exceeds-statutory");
     assert_eq!(promised["cell"], "J4");
@@ -373,13 +378,27 @@ fn csv_in_utf8_with_a_mark_cites_line_and_column_of_the_text() {
     assert!(missing.get("sheet").is_none());
     // what the --dossier file lacks is shown in that file
     let power = finding(&report, "power-list-missing");
-    assert!(power["file"].as_str().expect("file").ends_with("dossier.yaml"));
+    assert!(power["file"]
+        .as_str()
+        .expect("file")
+        .ends_with("dossier.yaml"));
     assert!(power.get("cell").is_none());
     assert_eq!(report["summary"]["files"], 1);
     // the human report draws the CSV line, and names the cell
-    let human = stdout(&guifan(&["check", path_text(&csv), "--dossier", path_text(&base)]));
-    assert!(human.contains("E3 缺少「设定依据」（legal_basis）"), "{human}");
-    assert!(human.contains(" 3 │ 食品经营许可（变更）,510101002001"), "{human}");
+    let human = stdout(&guifan(&[
+        "check",
+        path_text(&csv),
+        "--dossier",
+        path_text(&base),
+    ]));
+    assert!(
+        human.contains("E3 缺少「设定依据」（legal_basis）"),
+        "{human}"
+    );
+    assert!(
+        human.contains(" 3 │ 食品经营许可（变更）,510101002001"),
+        "{human}"
+    );
 }
 
 #[test]
@@ -417,7 +436,11 @@ fn gbk_csv_is_detected_or_named() {
     // read as UTF-8 it is not: exit 2 at its line and column
     let forced = guifan(&["check", path_text(&csv), "--encoding", "utf-8"]);
     assert_eq!(forced.status.code(), Some(2));
-    assert!(flat_stderr(&forced).contains("not UTF-8 text"), "{}", stderr(&forced));
+    assert!(
+        flat_stderr(&forced).contains("not UTF-8 text"),
+        "{}",
+        stderr(&forced)
+    );
 }
 
 #[test]
@@ -445,7 +468,9 @@ fn every_format_carries_the_cell() {
     let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
         .as_array()
         .expect("rules");
-    assert!(rules.iter().any(|rule| rule["id"] == "sheet-columns-ignored"));
+    assert!(rules
+        .iter()
+        .any(|rule| rule["id"] == "sheet-columns-ignored"));
 
     let junit = stdout(&guifan(&["check", path_text(&xlsx), "--format", "junit"]));
     let mut reader = quick_xml::Reader::from_str(&junit);
@@ -515,12 +540,7 @@ fn a_converted_list_gives_the_same_findings() {
     };
     assert_eq!(findings(&xlsx), findings(&yaml));
     // convert refuses to write over its input
-    let refused = guifan(&[
-        "convert",
-        path_text(&xlsx),
-        "--output",
-        path_text(&xlsx),
-    ]);
+    let refused = guifan(&["convert", path_text(&xlsx), "--output", path_text(&xlsx)]);
     assert_eq!(refused.status.code(), Some(2));
 }
 
@@ -545,7 +565,10 @@ fn a_list_with_only_some_columns_still_validates() {
     let report = json(&output);
     // no 设定依据 column: the finding is at the item's row
     let missing = finding(&report, "item-legal-basis-missing");
-    assert_eq!((missing["line"].as_u64(), missing["column"].as_u64()), (Some(2), Some(1)));
+    assert_eq!(
+        (missing["line"].as_u64(), missing["column"].as_u64()),
+        (Some(2), Some(1))
+    );
     assert_eq!(missing["cell"], "A2");
     // the columns not read are listed once, in one note
     let notes: Vec<&Value> = report["findings"]
@@ -555,7 +578,10 @@ fn a_list_with_only_some_columns_still_validates() {
         .filter(|finding| finding["rule"] == "sheet-columns-ignored")
         .collect();
     assert_eq!(notes.len(), 1);
-    assert_eq!(notes[0]["message"], "有 2 列未读取：「备注」（C 列）、「其他」（D 列）");
+    assert_eq!(
+        notes[0]["message"],
+        "有 2 列未读取：「备注」（C 列）、「其他」（D 列）"
+    );
     // an info note does not fail the run by itself
     let clean = write(
         &directory,
@@ -576,7 +602,11 @@ fn bad_workbooks_are_refused_at_their_place() {
     let fake = write(&directory, "fake.xlsx", b"PK\x03\x04 not a zip at all");
     let output = guifan(&["check", path_text(&fake)]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(flat_stderr(&output).contains("fake.xlsx"), "{}", stderr(&output));
+    assert!(
+        flat_stderr(&output).contains("fake.xlsx"),
+        "{}",
+        stderr(&output)
+    );
     assert!(output.stdout.is_empty());
     // no sheet with a header naming an item column
     let mut workbook = Workbook::new();
@@ -584,7 +614,11 @@ fn bad_workbooks_are_refused_at_their_place() {
         .add_worksheet()
         .write_string(0, 0, "hello")
         .expect("cell");
-    let plain = write(&directory, "plain.xlsx", &workbook.save_to_buffer().expect("xlsx"));
+    let plain = write(
+        &directory,
+        "plain.xlsx",
+        &workbook.save_to_buffer().expect("xlsx"),
+    );
     let output = guifan(&["check", path_text(&plain)]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
@@ -599,7 +633,11 @@ fn bad_workbooks_are_refused_at_their_place() {
     sheet.write_string(1, 0, "甲").expect("cell");
     sheet.write_string(1_048_575, 16_383, "远").expect("cell");
     sheet.write_formula(2, 0, "=1+1").expect("formula");
-    let far = write(&directory, "far.xlsx", &workbook.save_to_buffer().expect("xlsx"));
+    let far = write(
+        &directory,
+        "far.xlsx",
+        &workbook.save_to_buffer().expect("xlsx"),
+    );
     let output = guifan(&["check", path_text(&far), "--format", "json"]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     let report = json(&output);
@@ -609,19 +647,36 @@ fn bad_workbooks_are_refused_at_their_place() {
     let base = write(&directory, "dossier.yaml", dossier_yaml().as_bytes());
     let output = guifan(&["check", path_text(&xlsx), "--dossier", path_text(&base)]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(flat_stderr(&output).contains("give the dossier once"), "{}", stderr(&output));
+    assert!(
+        flat_stderr(&output).contains("give the dossier once"),
+        "{}",
+        stderr(&output)
+    );
     // a --dossier with items
     let with_items = write(&directory, "with-items.yaml", b"dossier: {}\nitems: []\n");
     let csv = write(&directory, "items.csv", csv_text().as_bytes());
-    let output = guifan(&["check", path_text(&csv), "--dossier", path_text(&with_items)]);
+    let output = guifan(&[
+        "check",
+        path_text(&csv),
+        "--dossier",
+        path_text(&with_items),
+    ]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(flat_stderr(&output).contains("with-items.yaml:2:1"), "{}", stderr(&output));
+    assert!(
+        flat_stderr(&output).contains("with-items.yaml:2:1"),
+        "{}",
+        stderr(&output)
+    );
     // a CSV over the input limit
     let output = guifan(&["check", path_text(&csv), "--max-input-bytes", "10"]);
     assert_eq!(output.status.code(), Some(2));
     assert!(flat_stderr(&output).contains("larger than the input limit"));
     // two columns for one field
-    let twice = write(&directory, "twice.csv", "事项名称,事项类型,事项类型代码\n甲,01,01\n".as_bytes());
+    let twice = write(
+        &directory,
+        "twice.csv",
+        "事项名称,事项类型,事项类型代码\n甲,01,01\n".as_bytes(),
+    );
     let output = guifan(&["check", path_text(&twice)]);
     assert_eq!(output.status.code(), Some(2));
     assert!(
@@ -657,7 +712,10 @@ fn the_committed_examples_give_the_findings_of_the_readme() {
             "json",
         ]);
         assert_eq!(output.status.code(), Some(1), "{csv}: {}", stderr(&output));
-        assert_eq!(finding(&json(&output), "item-legal-basis-missing")["cell"], "E3");
+        assert_eq!(
+            finding(&json(&output), "item-legal-basis-missing")["cell"],
+            "E3"
+        );
     }
 }
 
@@ -689,7 +747,11 @@ fn a_main_item_merged_down_its_sub_items_is_given_to_each() {
         .expect("merged");
     sheet.write_string(1, 1, "新办").expect("cell");
     sheet.write_string(2, 1, "变更").expect("cell");
-    let xlsx = write(&directory, "merged.xlsx", &workbook.save_to_buffer().expect("xlsx"));
+    let xlsx = write(
+        &directory,
+        "merged.xlsx",
+        &workbook.save_to_buffer().expect("xlsx"),
+    );
     let output = guifan(&["convert", path_text(&xlsx), "--to", "json"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     let dossier: Value = serde_json::from_slice(&output.stdout).expect("json");
@@ -700,4 +762,26 @@ fn a_main_item_merged_down_its_sub_items_is_given_to_each() {
             {"main_item": "食品经营许可", "name": "变更"}
         ])
     );
+}
+
+#[test]
+fn a_header_of_many_thousand_columns_is_listed_by_its_first_few() {
+    let directory = scratch("wide");
+    let mut text = String::from("事项名称");
+    for column in 0..100_000 {
+        text.push_str(&format!(",列{column}"));
+    }
+    text.push_str("\n甲\n");
+    let csv = write(&directory, "wide.csv", text.as_bytes());
+    let output = guifan(&["check", path_text(&csv), "--format", "json"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let report = json(&output);
+    let note = finding(&report, "sheet-columns-ignored");
+    let message = note["message"].as_str().expect("message");
+    assert!(
+        message.starts_with("有 100000 列未读取：「列0」（B 列）"),
+        "{message}"
+    );
+    assert!(message.ends_with("……（共 100000 列）"), "{message}");
+    assert!(message.chars().count() < 600, "{message}");
 }

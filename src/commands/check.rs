@@ -27,8 +27,8 @@ use crate::report::{self, Summary};
 use crate::sheet::{self, BaseDossier, Encoding, SheetDossier, SheetOptions};
 use crate::source::{SourceFile, Span};
 
-use super::inputs::{read_input, read_input_bytes};
 pub use super::inputs::{collect_inputs, decode_source, Input, DEFAULT_MAX_INPUT_BYTES};
+use super::inputs::{read_input, read_input_bytes};
 
 pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
     let lang = Lang::from(arguments.lang);
@@ -42,7 +42,7 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
     };
     let pack = load_selected_pack(arguments.pack.as_deref())?;
     let inputs = collect_inputs(&arguments.paths)?;
-    let sheets = SheetSettings::from_args(&arguments.sheet, arguments.max_input_bytes, lang)?;
+    let sheets = SheetSettings::from_args(&arguments.sheet, arguments.max_input_bytes)?;
     let mut protected = super::pack::pack_files(&pack);
     if let Some(path) = &arguments.sheet.dossier {
         protected.add_path(format!("the dossier {}", path.display()), path);
@@ -69,13 +69,8 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
             max_findings: arguments.max_findings,
         },
     };
-    let mut checked = check_inputs_with(
-        &pack,
-        &inputs,
-        &options,
-        arguments.max_input_bytes,
-        &sheets,
-    )?;
+    let mut checked =
+        check_inputs_with(&pack, &inputs, &options, arguments.max_input_bytes, &sheets)?;
     checked
         .not_shown
         .cap(&mut checked.findings, arguments.max_run_findings);
@@ -185,7 +180,6 @@ type CheckedFile = (
 pub struct SheetSettings {
     pub encoding: Encoding,
     pub base: Option<BaseDossier>,
-    pub lang: Lang,
 }
 
 impl SheetSettings {
@@ -193,7 +187,6 @@ impl SheetSettings {
     pub fn from_args(
         arguments: &SheetArgs,
         max_input_bytes: u64,
-        lang: Lang,
     ) -> Result<SheetSettings, GuifanError> {
         let encoding = match arguments.encoding {
             EncodingArg::Auto => Encoding::Detect,
@@ -221,11 +214,7 @@ impl SheetSettings {
                 Some(BaseDossier { source: file, root })
             }
         };
-        Ok(SheetSettings {
-            encoding,
-            base,
-            lang,
-        })
+        Ok(SheetSettings { encoding, base })
     }
 
     /// Reads an item list as a dossier.
@@ -242,7 +231,6 @@ impl SheetSettings {
                 encoding: self.encoding,
                 base: self.base.as_ref(),
                 aliases: &pack.aliases,
-                lang: self.lang,
             },
         )
     }
@@ -283,10 +271,7 @@ fn check_sheet(
     sheets: &SheetSettings,
 ) -> Result<CheckedFile, GuifanError> {
     let mut sheet = sheets.read(pack, name, bytes)?;
-    let root = std::mem::replace(
-        &mut sheet.root,
-        Node::new(NodeKind::Null, Span::default()),
-    );
+    let root = std::mem::replace(&mut sheet.root, Node::new(NodeKind::Null, Span::default()));
     let dossier = Dossier {
         file: Arc::clone(&sheet.source),
         document: 0,

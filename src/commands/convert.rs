@@ -11,7 +11,6 @@ use super::{print_stdout, Outcome};
 use crate::cli::{ConvertArgs, ConvertFormat};
 use crate::document::{Node, NodeKind};
 use crate::dossier::{Dossier, KeyStyle};
-use crate::engine::Lang;
 use crate::error::GuifanError;
 use crate::sheet::is_sheet_name;
 
@@ -23,7 +22,7 @@ pub fn run(arguments: &ConvertArgs) -> Result<Outcome, GuifanError> {
         )));
     }
     let pack = load_selected_pack(arguments.pack.as_deref())?;
-    let sheets = SheetSettings::from_args(&arguments.sheet, arguments.max_input_bytes, Lang::Zh)?;
+    let sheets = SheetSettings::from_args(&arguments.sheet, arguments.max_input_bytes)?;
     let input = Input::File {
         display: arguments.path.replace('\\', "/"),
         path: arguments.path.clone().into(),

@@ -146,10 +146,7 @@ pub fn render(
                 column: finding.start.column,
                 end_line: finding.end.line,
                 end_column: finding.end.column,
-                sheet: finding
-                    .cell
-                    .as_ref()
-                    .and_then(|cell| cell.sheet.as_deref()),
+                sheet: finding.cell.as_ref().and_then(|cell| cell.sheet.as_deref()),
                 row: finding.cell.as_ref().map(|cell| cell.row),
                 cell: finding.cell.as_ref().map(|cell| cell.name()),
                 waived: finding.waived.as_ref().map(|waived| WaivedDto {

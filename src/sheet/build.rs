@@ -347,10 +347,7 @@ fn item(
                 draft.set(&[key], at(&columns::code(text, names)));
             }
             Field::Body(key, names) => {
-                draft.set(
-                    &["implementing_body", key],
-                    at(&columns::code(text, names)),
-                );
+                draft.set(&["implementing_body", key], at(&columns::code(text, names)));
             }
             Field::LegalBasis => {
                 let bases: Vec<Node> = columns::legal_bases(text)
@@ -478,7 +475,9 @@ fn dossier_entries(
                 true,
                 &sheet.cell(row.number, 1),
                 row.span,
-                format!("`{key}` is not a key of the dossier sheet (items come from the item sheet)"),
+                format!(
+                    "`{key}` is not a key of the dossier sheet (items come from the item sheet)"
+                ),
             ));
         }
         let pointer: String = path
@@ -550,9 +549,7 @@ fn base_entries(
     };
     let mut moved = Vec::with_capacity(entries.len());
     for entry in entries {
-        let canonical = aliases
-            .get(&*entry.key)
-            .map_or(&*entry.key, String::as_str);
+        let canonical = aliases.get(&*entry.key).map_or(&*entry.key, String::as_str);
         if canonical == "items" {
             return Err(LocatedError::new(
                 &base.source,

@@ -108,7 +108,10 @@ const NONE: &[(&str, &str)] = &[];
 pub const COLUMNS: &[(&[&str], Field)] = &[
     (&["事项名称", "task_name"], Field::Text("name")),
     (&["主项名称"], Field::Text("main_item")),
-    (&["基本编码", "catalog_code"], Field::Code("catalog_code", NONE)),
+    (
+        &["基本编码", "catalog_code"],
+        Field::Code("catalog_code", NONE),
+    ),
     (&["实施编码", "task_code"], Field::Code("task_code", NONE)),
     (
         &["事项类型", "事项类型代码", "task_type"],
@@ -167,7 +170,10 @@ pub const COLUMNS: &[(&[&str], Field)] = &[
         &["办件类型", "project_type"],
         Field::Code("case_type", CASE_TYPES),
     ),
-    (&["办理形式", "handle_type"], Field::Codes("channels", CHANNELS)),
+    (
+        &["办理形式", "handle_type"],
+        Field::Codes("channels", CHANNELS),
+    ),
     (&["办理窗口"], Field::Text("window")),
 ];
 
@@ -234,7 +240,14 @@ pub fn limit(text: &str) -> Option<Limit> {
     let text = text.trim();
     if matches!(
         text,
-        "无" | "无规定" | "无法定时限" | "法律法规未规定" | "未规定" | "不限" | "/" | "-" | "—"
+        "无" | "无规定"
+            | "无法定时限"
+            | "法律法规未规定"
+            | "未规定"
+            | "不限"
+            | "/"
+            | "-"
+            | "—"
     ) {
         return Some(Limit::NoneByLaw);
     }
@@ -337,10 +350,7 @@ mod tests {
     fn headers_are_found_by_any_of_their_names() {
         assert_eq!(column_for(" *事项名称 "), Some(Field::Text("name")));
         assert_eq!(column_for("TASK_NAME"), Some(Field::Text("name")));
-        assert_eq!(
-            column_for("实施主体编码"),
-            Some(Field::Body("uscc", NONE))
-        );
+        assert_eq!(column_for("实施主体编码"), Some(Field::Body("uscc", NONE)));
         assert_eq!(column_for("备注"), None);
     }
 

@@ -62,20 +62,29 @@ fn place(sheet: &SheetDossier, finding: &mut Finding, cell: &CellRef, span: Span
 
 pub fn unknown_columns_note(sheet: &SheetDossier, lang: Lang) -> Option<Finding> {
     let (_, first, span) = sheet.unknown_columns.first()?;
-    let listed: Vec<String> = sheet
+    // a list of thousands of columns is named by its first few
+    const SHOWN: usize = 20;
+    let mut listed: Vec<String> = sheet
         .unknown_columns
         .iter()
+        .take(SHOWN)
         .map(|(header, cell, _)| match lang {
             Lang::Zh => format!("「{header}」（{} 列）", column_letters(cell.column)),
             Lang::En => format!("`{header}` (column {})", column_letters(cell.column)),
         })
         .collect();
-    let count = listed.len();
+    let count = sheet.unknown_columns.len();
+    if count > SHOWN {
+        listed.push(match lang {
+            Lang::Zh => format!("……（共 {count} 列）"),
+            Lang::En => format!("… ({count} in all)"),
+        });
+    }
     let (message, label, help) = match lang {
         Lang::Zh => (
             format!("有 {count} 列未读取：{}", listed.join("、")),
             "未识别的列名".to_string(),
-            "列名用 GB/T 39046 的要素名称（事项名称、基本编码、设定依据……）读取；其余的列不检查。可读的列名见 README「表格和 CSV」。".to_string(),
+            "列名用 GB/T 39046 的要素名称（事项名称、基本编码、设定依据……）读取；其余的列不检查。可读的列名见 README 的 “Spreadsheets and CSV” 一节。".to_string(),
         ),
         Lang::En => (
             format!(

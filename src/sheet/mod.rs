@@ -63,7 +63,6 @@ pub struct SheetOptions<'a> {
     pub base: Option<&'a BaseDossier>,
     /// The pack's key aliases, for the keys of a workbook's dossier sheet.
     pub aliases: &'a BTreeMap<String, String>,
-    pub lang: Lang,
 }
 
 /// A sheet read as a dossier.

@@ -22,6 +22,9 @@ use crate::source::{SourceFile, Span};
 const MAX_CELLS: usize = 5_000_000;
 /// Rows searched for the item sheet's header row (a title row or two often comes first).
 const HEADER_SEARCH_ROWS: u32 = 20;
+/// The largest text made of a workbook's rows: spans are 32-bit, and a workbook of a few
+/// megabytes can hold strings repeated into gigabytes.
+const MAX_TEXT_BYTES: usize = 1 << 30;
 /// What separates the cells of a row in the text reports draw.
 pub const CELL_SEPARATOR: &str = " | ";
 
@@ -82,6 +85,12 @@ pub fn read_workbook(name: &str, bytes: Vec<u8>) -> Result<ReadWorkbook, GuifanE
         text.push('\n');
         render(&mut text, &sheet, &grid, u32::MAX, 2)
     });
+    if text.len() > MAX_TEXT_BYTES {
+        return Err(error(format!(
+            "its sheets hold more than {} MiB of text: not an item list guifan reads",
+            MAX_TEXT_BYTES >> 20
+        )));
+    }
     Ok(ReadWorkbook {
         text: SourceFile::new(name, text),
         items,
@@ -92,7 +101,11 @@ pub fn read_workbook(name: &str, bytes: Vec<u8>) -> Result<ReadWorkbook, GuifanE
 /// The first row (of the first few) that names at least one known item column.
 fn header_row(grid: &Grid) -> Option<u32> {
     grid.range(..=HEADER_SEARCH_ROWS)
-        .find(|(_, cells)| cells.values().any(|text| columns::column_for(text).is_some()))
+        .find(|(_, cells)| {
+            cells
+                .values()
+                .any(|text| columns::column_for(text).is_some())
+        })
         .map(|(&row, _)| row)
 }
 
@@ -104,6 +117,10 @@ fn render(text: &mut String, sheet: &str, grid: &Grid, header: u32, width: u32) 
     let mut rows = Vec::new();
     let mut cells_of_row = grid.iter().peekable();
     for number in 1..=last_row {
+        // past the limit the caller refuses the workbook: no need to go on
+        if text.len() > MAX_TEXT_BYTES {
+            break;
+        }
         let row_start = text.len();
         let cells = match cells_of_row.peek() {
             Some((&row, _)) if row == number => cells_of_row.next().map(|(_, cells)| cells),
