@@ -44,7 +44,7 @@ pub fn collect_inputs(paths: &[String]) -> Result<Vec<Input>, GuifanError> {
             walk_directory(given, &path, &mut inputs, &mut errors);
             if inputs.len() == inputs_before && errors.len() == errors_before {
                 errors.push(GuifanError::Usage(format!(
-                    "no .yaml/.yml/.json/.csv/.xlsx file under {given}"
+                    "no .yaml/.yml/.json file under {given} (nor a .csv, .xlsx or .xls item list)"
                 )));
             }
         } else if path.exists() {

@@ -241,8 +241,10 @@ pub fn build(
         }
     }
     let first_cell = |row: &Row| items.cell(row.number, 1);
-    cells.insert(String::new(), (first_cell(header), header.span));
-    cells.insert("/items".to_string(), (first_cell(header), header.span));
+    // what the whole dossier lacks is shown at the header's first cell, not the whole row
+    let header_first = header.cells.first().map_or(header.span, |cell| cell.span);
+    cells.insert(String::new(), (first_cell(header), header_first));
+    cells.insert("/items".to_string(), (first_cell(header), header_first));
     let mut item_nodes = Vec::new();
     for row in &items.rows[header_index + 1..] {
         if row.cells.iter().all(|cell| cell.text.trim().is_empty()) {
