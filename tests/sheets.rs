@@ -694,6 +694,30 @@ fn directories_hold_item_lists_and_excel_lock_files_are_skipped() {
     let output = guifan(&["check", path_text(&directory), "--format", "json"]);
     assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
     assert_eq!(json(&output)["summary"]["files"], 1);
+    // the --dossier file in the directory checked completes the lists, not a dossier of its own
+    write(&directory, "items.csv", csv_text().as_bytes());
+    let base = write(&directory, "dossier.yaml", dossier_yaml().as_bytes());
+    let output = guifan(&[
+        "check",
+        path_text(&directory),
+        "--dossier",
+        path_text(&base),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert!(flat_stderr(&output).contains("give the dossier once"));
+    std::fs::remove_file(directory.join("items.xlsx")).expect("removed");
+    let output = guifan(&[
+        "check",
+        path_text(&directory),
+        "--dossier",
+        path_text(&base),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert_eq!(json(&output)["summary"]["files"], 1);
 }
 
 #[test]

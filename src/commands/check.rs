@@ -1,7 +1,9 @@
 //! `guifan check`: find the inputs, read them, check every dossier, report.
 //!
 //! Inputs (`inputs.rs`): files as given, directories searched recursively, `-` for standard
-//! input (read as YAML, which also reads most JSON), each within `--max-input-bytes`.
+//! input (read as YAML, which also reads most JSON), each within `--max-input-bytes`. Item
+//! lists (`.csv`, `.xlsx` …) are read by `sheet`, completed by the workbook's 申报信息 sheet or
+//! the `--dossier` file, and their findings put back at their cells.
 //!
 //! If any input cannot be read or parsed, every such error is printed, no report is written,
 //! and the exit code is 2.
@@ -41,7 +43,20 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         None => None,
     };
     let pack = load_selected_pack(arguments.pack.as_deref())?;
-    let inputs = collect_inputs(&arguments.paths)?;
+    let mut inputs = collect_inputs(&arguments.paths)?;
+    // the --dossier file completes the item lists; found in a directory checked, it is not a
+    // dossier of its own (it has no items)
+    if let Some(base) = arguments
+        .sheet
+        .dossier
+        .as_ref()
+        .and_then(|path| std::fs::canonicalize(path).ok())
+    {
+        inputs.retain(|input| match input {
+            Input::File { path, .. } => std::fs::canonicalize(path).ok().as_ref() != Some(&base),
+            Input::Stdin => true,
+        });
+    }
     let sheets = SheetSettings::from_args(&arguments.sheet, arguments.max_input_bytes)?;
     let mut protected = super::pack::pack_files(&pack);
     if let Some(path) = &arguments.sheet.dossier {

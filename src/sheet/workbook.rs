@@ -344,6 +344,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn error_cells_are_errors_and_empty_cells_nothing() {
+        let problem = cell_text(&DataRef::Error(calamine::CellErrorType::NA));
+        assert_eq!(
+            problem,
+            Err("the cell holds the error #N/A; correct it or type the value".to_string())
+        );
+        assert_eq!(cell_text(&DataRef::Empty), Ok(None));
+        assert_eq!(cell_text(&DataRef::String("  ".into())), Ok(None));
+        assert_eq!(cell_text(&DataRef::Int(7)), Ok(Some("7".to_string())));
+    }
+
+    #[test]
     fn numbers_are_read_as_typed() {
         assert_eq!(float_text(101001.0), "101001");
         assert_eq!(float_text(3.5), "3.5");
