@@ -809,3 +809,27 @@ fn a_header_of_many_thousand_columns_is_listed_by_its_first_few() {
     assert!(message.ends_with("……（共 100000 列）"), "{message}");
     assert!(message.chars().count() < 600, "{message}");
 }
+
+#[test]
+fn columns_named_by_the_packs_aliases_are_read_too() {
+    let directory = scratch("aliases");
+    let csv = write(
+        &directory,
+        "items.csv",
+        "事项名称,服务事项类别,所在窗口,拟定方式,收费依据\n代办服务,social_service,W-01,center_need,无\n"
+            .as_bytes(),
+    );
+    let output = guifan(&["convert", path_text(&csv), "--to", "json"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let dossier: Value = serde_json::from_slice(&output.stdout).expect("json");
+    assert_eq!(
+        dossier["items"][0],
+        serde_json::json!({
+            "name": "代办服务",
+            "service_kind": "social_service",
+            "window": "W-01",
+            "initiated_by": "center_need",
+            "fee_basis": "无"
+        })
+    );
+}

@@ -246,6 +246,7 @@ impl SheetSettings {
                 encoding: self.encoding,
                 base: self.base.as_ref(),
                 aliases: &pack.aliases,
+                schema: &pack.schema,
             },
         )
     }

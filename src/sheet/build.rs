@@ -178,6 +178,14 @@ impl Draft {
     }
 }
 
+/// A yes/no cell, or its text when it is neither (the schema then reports it).
+fn flag_node(text: &str, span: Span) -> Node {
+    match columns::flag(text) {
+        Some(value) => Node::new(NodeKind::Bool(value), span),
+        None => text_node(text, span),
+    }
+}
+
 fn text_node(text: &str, span: Span) -> Node {
     Node::new(NodeKind::Str(text.into()), span)
 }
@@ -210,8 +218,15 @@ pub fn build(
     let header = &items.rows[header_index];
     let mut fields: Vec<(u32, Field)> = Vec::new();
     let mut unknown_columns = Vec::new();
+    let pack_fields = columns::pack_item_fields(options.aliases, options.schema);
     for cell in &header.cells {
-        match columns::column_for(&cell.text) {
+        let field = columns::column_for(&cell.text).or_else(|| {
+            pack_fields
+                .iter()
+                .find(|(names, _)| names.iter().any(|name| name == cell.text.trim()))
+                .map(|(_, field)| field.clone())
+        });
+        match field {
             Some(field) => {
                 if let Some((column, _)) = fields
                     .iter()
@@ -320,7 +335,8 @@ fn item(
                 .iter()
                 .filter(|(_, field)| matches!(field, Field::Limit(_))),
         );
-    for &(column, field) in order {
+    for (column, field) in order {
+        let column = *column;
         let place = table.cell(row.number, column);
         let (text, span) = match cell_of(column) {
             Some(cell) => (cell.text.trim(), cell.span),
@@ -412,11 +428,13 @@ fn item(
                 draft.set(&[key, "note"], at(text));
             }
             Field::Flag(key) => {
-                let node = match columns::flag(text) {
-                    Some(value) => Node::new(NodeKind::Bool(value), span),
-                    None => at(text),
-                };
-                draft.set(&[key], node);
+                draft.set(&[key], flag_node(text, span));
+            }
+            Field::PackFlag(key) => {
+                draft.set(&[&**key], flag_node(text, span));
+            }
+            Field::PackText(key) => {
+                draft.set(&[&**key], at(text));
             }
             Field::Codes(key, names) => {
                 let codes: Vec<Node> = text

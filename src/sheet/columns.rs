@@ -8,7 +8,7 @@
 //! Names of GB/T 39046 code sets in a cell (行政许可, 县级, 承诺件 …) are read as their codes.
 
 /// What a column gives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Field {
     /// A text field of the item.
     Text(&'static str),
@@ -28,15 +28,20 @@ pub enum Field {
     Flag(&'static str),
     /// A list of codes in one cell (`1,2,3` or 窗口办理、网上办理).
     Codes(&'static str, &'static [(&'static str, &'static str)]),
+    /// A text field of the item the pack's schema declares, named by a pack alias.
+    PackText(std::sync::Arc<str>),
+    /// A yes/no field of the item the pack's schema declares, named by a pack alias.
+    PackFlag(std::sync::Arc<str>),
 }
 
 impl Field {
     /// The JSON Pointer of the field within an item (`/implementing_body/uscc`).
-    pub fn pointer(self) -> String {
+    pub fn pointer(&self) -> String {
         match self {
             Field::Text(key) | Field::Code(key, _) | Field::Flag(key) | Field::Codes(key, _) => {
                 format!("/{key}")
             }
+            Field::PackText(key) | Field::PackFlag(key) => format!("/{key}"),
             Field::Body(key, _) => format!("/implementing_body/{key}"),
             Field::LegalBasis => "/legal_basis".to_string(),
             Field::Limit(key) => format!("/{key}"),
@@ -195,7 +200,63 @@ pub fn column_for(header: &str) -> Option<Field> {
     COLUMNS
         .iter()
         .find(|(names, _)| names.iter().any(|name| *name == header))
-        .map(|(_, field)| *field)
+        .map(|(_, field)| field.clone())
+}
+
+/// The columns the pack names beyond the table: each alias (or canonical key) of a text or
+/// yes/no property of an item in the pack's schema (`properties.items.items`), such as
+/// 服务事项类别, 认定结果反馈日期, 拟定方式 or 所在窗口 in the national pack: the pack's aliases are
+/// the column names, so a local pack's own item fields are read without a change here. The
+/// table is looked up first; two columns for one field are still refused.
+pub fn pack_item_fields(
+    aliases: &std::collections::BTreeMap<String, String>,
+    schema: &serde_json::Value,
+) -> Vec<(Vec<String>, Field)> {
+    let resolve = |node: &serde_json::Value| -> serde_json::Value {
+        match node.get("$ref").and_then(serde_json::Value::as_str) {
+            Some(reference) => reference
+                .strip_prefix('#')
+                .and_then(|pointer| schema.pointer(pointer))
+                .cloned()
+                .unwrap_or(serde_json::Value::Null),
+            None => node.clone(),
+        }
+    };
+    let item = schema
+        .pointer("/properties/items/items")
+        .map(resolve)
+        .unwrap_or(serde_json::Value::Null);
+    let Some(properties) = item
+        .get("properties")
+        .and_then(serde_json::Value::as_object)
+    else {
+        return Vec::new();
+    };
+    let mut fields = Vec::new();
+    for (key, property) in properties {
+        let property = resolve(property);
+        let flag = match property.get("type").and_then(serde_json::Value::as_str) {
+            Some("string") => false,
+            Some("boolean") => true,
+            _ => continue,
+        };
+        let mut names: Vec<String> = aliases
+            .iter()
+            .filter(|(_, canonical)| *canonical == key)
+            .map(|(alias, _)| alias.clone())
+            .collect();
+        names.push(key.clone());
+        let key: std::sync::Arc<str> = key.as_str().into();
+        fields.push((
+            names,
+            if flag {
+                Field::PackFlag(key)
+            } else {
+                Field::PackText(key)
+            },
+        ));
+    }
+    fields
 }
 
 /// A code set's code for a name written in a cell, or the cell itself.

@@ -63,6 +63,9 @@ pub struct SheetOptions<'a> {
     pub base: Option<&'a BaseDossier>,
     /// The pack's key aliases, for the keys of a workbook's dossier sheet.
     pub aliases: &'a BTreeMap<String, String>,
+    /// The pack's dossier schema: an item's text and yes/no fields not in the column table are
+    /// read from columns named by their aliases.
+    pub schema: &'a serde_json::Value,
 }
 
 /// A sheet read as a dossier.
