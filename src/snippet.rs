@@ -216,6 +216,28 @@ mod tests {
     }
 
     #[test]
+    fn a_sheet_row_is_numbered_as_the_sheet_and_other_sheets_are_left_out() {
+        // the item sheet (rows 1–2), a blank line, then the dossier sheet (rows 1–2)
+        let file = SourceFile::new(
+            "a.xlsx",
+            "名称 | 编码\n甲 | 01\n\n申报类型 | foo\n部门名称 | 乙\n",
+        );
+        let offset = file.text.find("foo").expect("foo");
+        let window = SourceWindow::around(&file, Span::new(offset, offset + 3)).at_row(
+            "a.xlsx › 申报信息".into(),
+            1,
+            2,
+        );
+        assert_eq!(window.text(), "申报类型 | foo\n部门名称 | 乙");
+        assert_eq!(window.first_line, 0);
+        assert_eq!(window.start, LineColumn { line: 1, column: 2 });
+        assert_eq!(
+            &window.text()[window.label.start()..window.label.end()],
+            "foo"
+        );
+    }
+
+    #[test]
     fn a_long_line_is_cut_around_the_label() {
         let line = format!("{{\"a\":\"{}\",\"b\":\"target\"}}", "x".repeat(100_000));
         let offset = line.find("target").expect("there");
