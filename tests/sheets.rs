@@ -608,6 +608,23 @@ fn bad_workbooks_are_refused_at_their_place() {
         stderr(&output)
     );
     assert!(output.stdout.is_empty());
+    // a real workbook cut in half, and one with its bytes flipped here and there
+    let whole = self::workbook();
+    let cut = write(&directory, "cut.xlsx", &whole[..whole.len() / 2]);
+    let output = guifan(&["check", path_text(&cut)]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        flat_stderr(&output).contains("cut.xlsx"),
+        "{}",
+        stderr(&output)
+    );
+    let mut flipped = whole.clone();
+    for index in (100..flipped.len()).step_by(397) {
+        flipped[index] ^= 0x5A;
+    }
+    let flipped = write(&directory, "flipped.xlsx", &flipped);
+    let output = guifan(&["check", path_text(&flipped)]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
     // no sheet with a header naming an item column
     let mut workbook = Workbook::new();
     workbook

@@ -102,7 +102,17 @@ pub fn read_sheet(
         let (text, table) = csv::read_csv(name, bytes, options.encoding)?;
         (text, table, None, false)
     } else {
-        let read = workbook::read_workbook(name, bytes)?;
+        // calamine parses zip and XML from other hands: should it panic on a file it does not
+        // expect, the file is refused like any other unreadable input, not the whole run
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            workbook::read_workbook(name, bytes)
+        }))
+        .unwrap_or_else(|_| {
+            Err(GuifanError::Read {
+                path: name.to_string(),
+                message: "the workbook could not be read (its reader failed on it)".to_string(),
+            })
+        })?;
         (read.text, read.items, read.dossier, true)
     };
     build::build(name, text, items, dossier, workbook, options)
