@@ -37,6 +37,8 @@ pub enum Command {
     Completions(CompletionsArgs),
     /// Print the manual page (roff), or write one page per command into a directory.
     Man(ManArgs),
+    /// Write the dossier read from an item list (.xlsx, .xls, .csv) as YAML or JSON.
+    Convert(ConvertArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -52,6 +54,55 @@ pub struct ManArgs {
     /// of printing guifan.1.
     #[arg(long, value_name = "DIR")]
     pub output: Option<PathBuf>,
+}
+
+
+/// How the item lists (spreadsheets and CSV) among the inputs are read.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SheetArgs {
+    /// A YAML or JSON dossier without items that gives every item list its dossier and
+    /// department (instead of the workbook's 申报信息 sheet).
+    #[arg(long, value_name = "FILE")]
+    pub dossier: Option<PathBuf>,
+    /// The encoding of CSV inputs; default: UTF-8 when they are valid UTF-8, else GB 18030.
+    #[arg(long, value_enum, default_value_t = EncodingArg::Auto)]
+    pub encoding: EncodingArg,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum EncodingArg {
+    Auto,
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    Gbk,
+    Gb18030,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ConvertArgs {
+    /// The item list: .xlsx, .xlsm, .xls or .csv.
+    pub path: String,
+    /// The format written.
+    #[arg(long, value_enum, default_value_t = ConvertFormat::Yaml)]
+    pub to: ConvertFormat,
+    #[command(flatten)]
+    pub sheet: SheetArgs,
+    /// A pack directory or manifest file, whose aliases read the keys of the dossier sheet;
+    /// default: the embedded national pack.
+    #[arg(long)]
+    pub pack: Option<PathBuf>,
+    /// Write the dossier to this file (atomically) instead of standard output.
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// The largest input read, in bytes.
+    #[arg(long, default_value_t = crate::commands::inputs::DEFAULT_MAX_INPUT_BYTES, value_parser = clap::value_parser!(u64).range(1..=u32::MAX as u64))]
+    pub max_input_bytes: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ConvertFormat {
+    Yaml,
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -212,9 +263,12 @@ pub enum PackTestFormat {
 
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// Files, directories (searched recursively for .yaml, .yml and .json), or - for stdin.
+    /// Files, directories (searched recursively for .yaml, .yml, .json, and the item lists
+    /// .csv, .xlsx, .xlsm, .xls), or - for stdin.
     #[arg(required = true)]
     pub paths: Vec<String>,
+    #[command(flatten)]
+    pub sheet: SheetArgs,
     /// A pack directory or manifest file; default: the embedded national pack.
     #[arg(long)]
     pub pack: Option<PathBuf>,

@@ -70,6 +70,43 @@ pub struct Waived {
     pub document: Option<String>,
 }
 
+/// The cell of a spreadsheet or CSV input a finding is at. Rows and columns are 1-based, as a
+/// spreadsheet shows them (column 4 is D).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SheetCell {
+    /// The sheet's name; none for CSV.
+    pub sheet: Option<String>,
+    pub row: u32,
+    pub column: u32,
+}
+
+impl SheetCell {
+    /// The cell as a spreadsheet names it: `D12`.
+    pub fn name(&self) -> String {
+        format!("{}{}", SheetCell::letters(self.column), self.row)
+    }
+
+    /// The cell as a spreadsheet refers to it across sheets: `事项!D12` (`D12` in CSV).
+    pub fn reference(&self) -> String {
+        match &self.sheet {
+            Some(sheet) => format!("{sheet}!{}", self.name()),
+            None => self.name(),
+        }
+    }
+
+    /// A column's letters: 1 is `A`, 27 is `AA`.
+    pub fn letters(column: u32) -> String {
+        let mut letters = Vec::new();
+        let mut column = column;
+        while column > 0 {
+            let digit = (column - 1) % 26;
+            letters.push(char::from(b'A' + digit as u8));
+            column = (column - 1) / 26;
+        }
+        letters.iter().rev().collect()
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Finding {
     /// The rule id, [`STRUCTURE_RULE`] or [`RULE_ERROR`].
@@ -97,6 +134,9 @@ pub struct Finding {
     pub span: Span,
     pub start: LineColumn,
     pub end: LineColumn,
+    /// For a spreadsheet or CSV input: the cell. In a workbook `start` is then its row and
+    /// column; in CSV `start` stays the line and column of the cell's text.
+    pub cell: Option<SheetCell>,
 }
 
 impl Finding {

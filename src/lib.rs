@@ -15,5 +15,6 @@ pub mod finding;
 pub mod pack;
 pub mod report;
 pub mod sanitize;
+pub mod sheet;
 pub mod snippet;
 pub mod source;

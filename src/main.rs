@@ -57,6 +57,7 @@ fn run() -> ExitCode {
         Command::Init(arguments) => commands::init::run(&arguments),
         Command::Completions(arguments) => commands::completions::completions(&arguments),
         Command::Man(arguments) => commands::completions::man(&arguments),
+        Command::Convert(arguments) => commands::convert::run(&arguments),
     };
     match result {
         Ok(Outcome::Clean) => ExitCode::SUCCESS,

@@ -136,6 +136,34 @@ impl SourceWindow {
         }
     }
 
+    /// The window numbered as a sheet's rows: its label's line is `row` of the sheet named
+    /// (`items.xlsx › 事项`) and the header shows `column`, the spreadsheet's column; lines
+    /// above the sheet's first row (another sheet's) are left out.
+    pub fn at_row(mut self, name: String, row: usize, column: usize) -> SourceWindow {
+        let shift = self.start.line.saturating_sub(row.max(1));
+        // the window's first line, numbered as the sheet's (0 or less: above its first row)
+        let first = (self.first_line + 1) as isize - shift as isize;
+        if first < 1 {
+            let drop = (1 - first) as usize;
+            let cut = self
+                .text
+                .match_indices('\n')
+                .nth(drop - 1)
+                .map_or(0, |(index, _)| index + 1)
+                .min(self.label.start());
+            self.text.drain(..cut);
+            self.label = Span::new(self.label.start() - cut, self.label.end() - cut);
+            self.first_line += drop;
+        }
+        self.first_line -= shift;
+        self.start = LineColumn {
+            line: row,
+            column: column.max(1),
+        };
+        self.name = name;
+        self
+    }
+
     /// The label's span, in the window.
     pub fn label(&self) -> SourceSpan {
         self.label.into()
@@ -200,6 +228,28 @@ mod tests {
             "3"
         );
         assert_eq!(window.first_line, 1);
+    }
+
+    #[test]
+    fn a_sheet_row_is_numbered_as_the_sheet_and_other_sheets_are_left_out() {
+        // the item sheet (rows 1–2), a blank line, then the dossier sheet (rows 1–2)
+        let file = SourceFile::new(
+            "a.xlsx",
+            "名称 | 编码\n甲 | 01\n\n申报类型 | foo\n部门名称 | 乙\n",
+        );
+        let offset = file.text.find("foo").expect("foo");
+        let window = SourceWindow::around(&file, Span::new(offset, offset + 3)).at_row(
+            "a.xlsx › 申报信息".into(),
+            1,
+            2,
+        );
+        assert_eq!(window.text(), "申报类型 | foo\n部门名称 | 乙");
+        assert_eq!(window.first_line, 0);
+        assert_eq!(window.start, LineColumn { line: 1, column: 2 });
+        assert_eq!(
+            &window.text()[window.label.start()..window.label.end()],
+            "foo"
+        );
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! `guifan check`: find the inputs, read them, check every dossier, report.
 //!
 //! Inputs (`inputs.rs`): files as given, directories searched recursively, `-` for standard
-//! input (read as YAML, which also reads most JSON), each within `--max-input-bytes`.
+//! input (read as YAML, which also reads most JSON), each within `--max-input-bytes`. Item
+//! lists (`.csv`, `.xlsx` …) are read by `sheet`, completed by the workbook's 申报信息 sheet or
+//! the `--dossier` file, and their findings put back at their cells.
 //!
 //! If any input cannot be read or parsed, every such error is printed, no report is written,
 //! and the exit code is 2.
@@ -17,17 +19,19 @@ use super::output::write_output;
 use super::progress::Progress;
 use super::{print_stdout, Outcome};
 use crate::cel::parse_date;
-use crate::cli::{CheckArgs, ColorArg, FailOn, Format};
-use crate::dossier::load_dossiers;
+use crate::cli::{CheckArgs, ColorArg, EncodingArg, FailOn, Format, SheetArgs};
+use crate::document::{Node, NodeKind};
+use crate::dossier::{load_dossiers, Dossier, KeyStyle};
 use crate::engine::{check_dossier, CheckOptions, DossierOutcome, Lang, Limits, NotShown};
 use crate::error::GuifanError;
 use crate::finding::{sort_findings, DossierSummary, Finding, Severity};
 use crate::pack::{embedded_national_pack, load_pack, load_pack_from_path, Pack, Stage};
 use crate::report::{self, Summary};
-use crate::source::SourceFile;
+use crate::sheet::{self, BaseDossier, Encoding, SheetDossier, SheetOptions};
+use crate::source::{SourceFile, Span};
 
-use super::inputs::read_input;
 pub use super::inputs::{collect_inputs, decode_source, Input, DEFAULT_MAX_INPUT_BYTES};
+use super::inputs::{read_input, read_input_bytes};
 
 pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
     let lang = Lang::from(arguments.lang);
@@ -40,8 +44,25 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         None => None,
     };
     let pack = load_selected_pack(arguments.pack.as_deref())?;
-    let inputs = collect_inputs(&arguments.paths)?;
+    let mut inputs = collect_inputs(&arguments.paths)?;
+    // the --dossier file completes the item lists; found in a directory checked, it is not a
+    // dossier of its own (it has no items)
+    if let Some(base) = arguments
+        .sheet
+        .dossier
+        .as_ref()
+        .and_then(|path| std::fs::canonicalize(path).ok())
+    {
+        inputs.retain(|input| match input {
+            Input::File { path, .. } => std::fs::canonicalize(path).ok().as_ref() != Some(&base),
+            Input::Stdin => true,
+        });
+    }
+    let sheets = SheetSettings::from_args(&arguments.sheet, arguments.max_input_bytes)?;
     let mut protected = super::pack::pack_files(&pack);
+    if let Some(path) = &arguments.sheet.dossier {
+        protected.add_path(format!("the dossier {}", path.display()), path);
+    }
     for input in &inputs {
         match input {
             Input::File { display, path } => {
@@ -65,18 +86,19 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         },
     };
     let progress = Progress::for_inputs(&inputs, lang);
-    let mut checked = check_inputs_with_progress(
+    let mut checked = check_inputs_with(
         &pack,
         &inputs,
         &options,
         arguments.max_input_bytes,
+        &sheets,
         &progress,
     )?;
     progress.finish();
     checked
         .not_shown
         .cap(&mut checked.findings, arguments.max_run_findings);
-    let summary = Summary::new(checked.sources.len(), &checked.documents, &checked.findings)
+    let summary = Summary::new(checked.files, &checked.documents, &checked.findings)
         .with_not_shown(checked.not_shown);
     let threshold = match arguments.fail_on {
         FailOn::Error => Some(Severity::Error),
@@ -170,7 +192,10 @@ pub fn load_selected_pack(path: Option<&Path>) -> Result<Pack, GuifanError> {
 /// What checking the inputs produced: sorted findings and the sources they point into.
 pub struct Checked {
     pub findings: Vec<Finding>,
+    /// The sources findings point into, by name (a `--dossier` file among them).
     pub sources: BTreeMap<String, Arc<SourceFile>>,
+    /// How many inputs were checked.
+    pub files: usize,
     pub dossiers: usize,
     /// Every dossier checked, in input order: its stage and the rule evaluations skipped.
     pub documents: Vec<DossierSummary>,
@@ -178,8 +203,77 @@ pub struct Checked {
     pub not_shown: NotShown,
 }
 
-/// A file read and checked: its source, its dossiers, its findings and those not kept.
-type CheckedFile = (Arc<SourceFile>, Vec<DossierSummary>, Vec<Finding>, NotShown);
+/// A file read and checked: its sources (a sheet's `--dossier` file too), its dossiers, its
+/// findings and those not kept.
+type CheckedFile = (
+    Vec<Arc<SourceFile>>,
+    Vec<DossierSummary>,
+    Vec<Finding>,
+    NotShown,
+);
+
+/// How the item lists (spreadsheets and CSV) among the inputs are read: `--encoding` and the
+/// dossier of `--dossier`.
+#[derive(Default)]
+pub struct SheetSettings {
+    pub encoding: Encoding,
+    pub base: Option<BaseDossier>,
+}
+
+impl SheetSettings {
+    /// Reads the `--dossier` file (one dossier, YAML or JSON) once for every item list.
+    pub fn from_args(
+        arguments: &SheetArgs,
+        max_input_bytes: u64,
+    ) -> Result<SheetSettings, GuifanError> {
+        let encoding = match arguments.encoding {
+            EncodingArg::Auto => Encoding::Detect,
+            EncodingArg::Utf8 => Encoding::Utf8,
+            EncodingArg::Gbk => Encoding::Gbk,
+            EncodingArg::Gb18030 => Encoding::Gb18030,
+        };
+        let base = match &arguments.dossier {
+            None => None,
+            Some(path) => {
+                let input = Input::File {
+                    display: path.display().to_string().replace('\\', "/"),
+                    path: path.clone(),
+                };
+                let file = Arc::new(read_input(&input, max_input_bytes)?);
+                let mut dossiers = load_dossiers(&file)?;
+                if dossiers.len() != 1 {
+                    return Err(GuifanError::Usage(format!(
+                        "--dossier {} holds {} dossiers: it gives one dossier to every item list",
+                        file.name,
+                        dossiers.len()
+                    )));
+                }
+                let root = dossiers.remove(0).root;
+                Some(BaseDossier { source: file, root })
+            }
+        };
+        Ok(SheetSettings { encoding, base })
+    }
+
+    /// Reads an item list as a dossier.
+    pub fn read(
+        &self,
+        pack: &Pack,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> Result<SheetDossier, GuifanError> {
+        sheet::read_sheet(
+            name,
+            bytes,
+            SheetOptions {
+                encoding: self.encoding,
+                base: self.base.as_ref(),
+                aliases: &pack.aliases,
+                schema: &pack.schema,
+            },
+        )
+    }
+}
 
 /// Reads, parses and checks every input within the default input size limit.
 pub fn check_inputs(
@@ -190,23 +284,63 @@ pub fn check_inputs(
     check_inputs_within(pack, inputs, options, DEFAULT_MAX_INPUT_BYTES)
 }
 
-/// Reads, parses and checks every input, none larger than `max_input_bytes`; files in
-/// parallel, then rules in parallel.
+/// Reads, parses and checks every input, none larger than `max_input_bytes`, item lists read
+/// with the default settings.
 pub fn check_inputs_within(
     pack: &Pack,
     inputs: &[Input],
     options: &CheckOptions,
     max_input_bytes: u64,
 ) -> Result<Checked, GuifanError> {
-    check_inputs_with_progress(pack, inputs, options, max_input_bytes, &Progress::hidden())
+    check_inputs_with(
+        pack,
+        inputs,
+        options,
+        max_input_bytes,
+        &SheetSettings::default(),
+        &Progress::hidden(),
+    )
 }
 
-/// As [`check_inputs_within`], counting each file done on `progress`.
-pub fn check_inputs_with_progress(
+/// Reads an item list, checks its one dossier, and puts its findings at their cells.
+fn check_sheet(
+    pack: &Pack,
+    name: &str,
+    bytes: Vec<u8>,
+    options: &CheckOptions,
+    sheets: &SheetSettings,
+) -> Result<CheckedFile, GuifanError> {
+    let mut sheet = sheets.read(pack, name, bytes)?;
+    let root = std::mem::replace(&mut sheet.root, Node::new(NodeKind::Null, Span::default()));
+    let dossier = Dossier {
+        file: Arc::clone(&sheet.source),
+        document: 0,
+        root,
+        keys: KeyStyle::Canonical,
+    };
+    let outcome = check_dossier(pack, dossier, options);
+    let mut findings = outcome.findings;
+    sheet::locate_findings(&sheet, &mut findings);
+    findings.extend(sheet::unknown_columns_note(&sheet, options.lang));
+    let documents = vec![DossierSummary {
+        file: sheet.source.name.clone(),
+        document: 0,
+        stage: outcome.stage.map(Stage::as_str),
+        skipped: outcome.skipped,
+    }];
+    let mut sources = vec![Arc::clone(&sheet.source)];
+    sources.extend(sheet.base.as_ref().map(|(_, file)| Arc::clone(file)));
+    Ok((sources, documents, findings, outcome.not_shown))
+}
+
+/// Reads, parses and checks every input, none larger than `max_input_bytes`; files in
+/// parallel, then rules in parallel.
+pub fn check_inputs_with(
     pack: &Pack,
     inputs: &[Input],
     options: &CheckOptions,
     max_input_bytes: u64,
+    sheets: &SheetSettings,
     progress: &Progress,
 ) -> Result<Checked, GuifanError> {
     // each file is read, parsed and checked by one task, and its trees dropped before the
@@ -217,7 +351,13 @@ pub fn check_inputs_with_progress(
     let loaded: Vec<Result<CheckedFile, GuifanError>> = inputs
         .par_iter()
         .map(|input| {
-            let checked = check_file(pack, Arc::new(read_input(input, max_input_bytes)?), options);
+            let (name, bytes) = read_input_bytes(input, max_input_bytes)?;
+            let checked = if *input != Input::Stdin && sheet::is_sheet_name(&name) {
+                check_sheet(pack, &name, bytes, options, sheets)
+            } else {
+                decode_source(name, bytes)
+                    .and_then(|file| check_file(pack, Arc::new(file), options))
+            };
             progress.file_done();
             checked
         })
@@ -258,7 +398,7 @@ fn check_file(
         not_shown.merge(outcome.not_shown);
         findings.extend(outcome.findings);
     }
-    Ok((file, documents, findings, not_shown))
+    Ok((vec![file], documents, findings, not_shown))
 }
 
 /// The files checked, in input order, as one result; every error when any file failed.
@@ -286,9 +426,12 @@ fn collect_checked(loaded: Vec<Result<CheckedFile, GuifanError>>) -> Result<Chec
     let mut documents = Vec::new();
     let mut findings = Vec::new();
     let mut not_shown = NotShown::default();
-    for (file, file_documents, file_findings, file_not_shown) in files {
+    let file_count = files.len();
+    for (file_sources, file_documents, file_findings, file_not_shown) in files {
         documents.extend(file_documents);
-        sources.insert(file.name.clone(), file);
+        for file in file_sources {
+            sources.insert(file.name.clone(), file);
+        }
         findings.extend(file_findings);
         not_shown.merge(file_not_shown);
     }
@@ -296,6 +439,7 @@ fn collect_checked(loaded: Vec<Result<CheckedFile, GuifanError>>) -> Result<Chec
     Ok(Checked {
         findings,
         sources,
+        files: file_count,
         dossiers,
         documents,
         not_shown,

@@ -1,7 +1,8 @@
 //! The dossier inputs of `check`: finding them (files, directories, `-`) and reading each one
 //! within the input size limit, as UTF-8 text.
 //!
-//! Directories are searched recursively for `.yaml`, `.yml` and `.json` in sorted order,
+//! Directories are searched recursively for `.yaml`, `.yml` and `.json`, and for the item
+//! lists `.csv`, `.xlsx`, `.xlsm` and `.xls` (not Excel's `~$` lock files), in sorted order,
 //! skipping hidden entries (names starting with `.`, such as `.git`); git's ignore files are
 //! not consulted, so the same tree gives the same run inside and outside a checkout. Symbolic
 //! links are followed while they stay inside the directory searched; a link that leads out of
@@ -43,7 +44,7 @@ pub fn collect_inputs(paths: &[String]) -> Result<Vec<Input>, GuifanError> {
             walk_directory(given, &path, &mut inputs, &mut errors);
             if inputs.len() == inputs_before && errors.len() == errors_before {
                 errors.push(GuifanError::Usage(format!(
-                    "no .yaml/.yml/.json file under {given}"
+                    "no .yaml/.yml/.json file under {given} (nor a .csv, .xlsx or .xls item list)"
                 )));
             }
         } else if path.exists() {
@@ -162,6 +163,14 @@ fn walk_directory(
 }
 
 fn is_dossier_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy())
+        .unwrap_or_default();
+    // Excel's lock file beside an open workbook (`~$items.xlsx`) is not a workbook
+    if crate::sheet::is_sheet_name(&name) {
+        return !name.starts_with("~$");
+    }
     matches!(
         path.extension()
             .and_then(|extension| extension.to_str())
@@ -187,6 +196,12 @@ fn join_display(given: &str, relative: &Path) -> String {
 /// Reads an input, at most `max_bytes` of it (standard input and devices included: `/dev/zero`
 /// stops at the limit), and decodes it as UTF-8.
 pub fn read_input(input: &Input, max_bytes: u64) -> Result<SourceFile, GuifanError> {
+    let (name, bytes) = read_input_bytes(input, max_bytes)?;
+    decode_source(name, bytes)
+}
+
+/// Reads an input's bytes within the limit, with the name reports give it.
+pub fn read_input_bytes(input: &Input, max_bytes: u64) -> Result<(String, Vec<u8>), GuifanError> {
     // spans are u32: the flag cannot raise the limit past them
     let max_bytes = max_bytes.min(MAX_SOURCE_BYTES as u64);
     let (name, bytes) = match input {
@@ -215,7 +230,7 @@ pub fn read_input(input: &Input, max_bytes: u64) -> Result<SourceFile, GuifanErr
             (display.clone(), read_bounded(file, display, max_bytes)?)
         }
     };
-    decode_source(name, bytes)
+    Ok((name, bytes))
 }
 
 fn read_bounded(reader: impl Read, name: &str, max_bytes: u64) -> Result<Vec<u8>, GuifanError> {

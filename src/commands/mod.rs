@@ -3,6 +3,7 @@
 
 pub mod check;
 pub mod completions;
+pub mod convert;
 pub mod eval;
 pub mod init;
 pub mod init_pack;

@@ -306,5 +306,6 @@ pub(crate) fn finding_at_span(
         span,
         start: dossier.file.line_column(span.start()),
         end: dossier.file.line_column(span.end()),
+        cell: None,
     }
 }

@@ -39,6 +39,9 @@ pub fn render(findings: &[Finding], not_shown: usize) -> String {
         if finding.waived.is_some() {
             title.push_str(" [waived]");
         }
+        if let Some(cell) = &finding.cell {
+            title.push_str(&format!(" [cell {}]", cell.reference()));
+        }
         out.push_str(&format!(
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
             escape_property(&finding.file),

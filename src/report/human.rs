@@ -172,14 +172,26 @@ fn diagnostic_for(
         (Some(_), Lang::En) => format!("[waived] {}", finding.message),
         (None, _) => finding.message.clone(),
     };
-    let window = SourceWindow::around(source, finding.span);
+    let mut window = SourceWindow::around(source, finding.span);
+    let mut label = finding.label.clone();
+    // a spreadsheet's finding: the row drawn as the sheet numbers it, the cell named
+    if let Some(cell) = &finding.cell {
+        if let Some(sheet) = &cell.sheet {
+            window = window.at_row(
+                format!("{} › {sheet}", finding.file),
+                cell.row as usize,
+                cell.column as usize,
+            );
+        }
+        label = format!("{} {label}", cell.name());
+    }
     FindingDiagnostic {
         code: escape(&code).into_owned(),
         message: escape(&message).into_owned(),
         severity,
         help: (!help_lines.is_empty()).then(|| help_lines.join("\n")),
         label: LabeledSpan::new_primary_with_span(
-            Some(escape(&finding.label).into_owned()),
+            Some(escape(&label).into_owned()),
             window.label(),
         ),
         source: window,

@@ -77,6 +77,15 @@ struct FindingDto<'a> {
     column: usize,
     end_line: usize,
     end_column: usize,
+    /// A spreadsheet or CSV input's cell: the sheet (workbooks only), the row, and the cell's
+    /// name (`D12`). In a workbook `line` and `column` are that row and column; in CSV they
+    /// stay the line and column of the cell's text.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sheet: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    row: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cell: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     waived: Option<WaivedDto<'a>>,
     /// The base pack whose rule decided the finding, when it is not the pack in use (a
@@ -141,6 +150,9 @@ pub fn render(
                 column: finding.start.column,
                 end_line: finding.end.line,
                 end_column: finding.end.column,
+                sheet: finding.cell.as_ref().and_then(|cell| cell.sheet.as_deref()),
+                row: finding.cell.as_ref().map(|cell| cell.row),
+                cell: finding.cell.as_ref().map(|cell| cell.name()),
                 waived: finding.waived.as_ref().map(|waived| WaivedDto {
                     reason: &waived.reason,
                     document: waived.document.as_deref(),

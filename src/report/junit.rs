@@ -21,6 +21,9 @@ fn line(finding: &Finding) -> String {
     if finding.waived.is_some() {
         clause.push_str(" [waived]");
     }
+    if let Some(cell) = &finding.cell {
+        clause.push_str(&format!(" [cell {}]", cell.reference()));
+    }
     // through the sanitiser: quick-junit drops what follows an ESC as an ANSI sequence, and
     // U+FFFE would make the XML ill-formed
     for_xml(&format!(

@@ -380,6 +380,10 @@ fn explain_builtin(topic: &str, lang: Lang) -> Option<String> {
             "waiver-invalid [error|warning]\n  申报材料 waivers 中的一条豁免无效：规则不存在、不可豁免、“应”条款的豁免缺少批准文件（规则包要求时），或没有对应的发现。\n",
             "waiver-invalid [error|warning]\n  a waiver of the dossier is invalid: unknown or unwaivable rule, a waiver of a shall rule without its approving document (where the pack requires one), or one matching no finding.\n",
         ),
+        crate::sheet::UNKNOWN_COLUMNS_RULE => (
+            "sheet-columns-ignored [info]\n  表格或 CSV 事项清单中有未识别的列名，这些列未读取、未检查；每个文件列出一次。\n  列名用 GB/T 39046 的要素名称（事项名称、基本编码、设定依据……），见 README 的 “Spreadsheets and CSV” 一节。\n",
+            "sheet-columns-ignored [info]\n  columns of a spreadsheet or CSV item list whose names are not known were not read nor checked; listed once per file.\n  Columns are named by their GB/T 39046 element names (事项名称, 基本编码, 设定依据, …): see the README's \"Spreadsheets and CSV\".\n",
+        ),
         _ => return None,
     };
     Some(lang.pick(zh, en).to_string())

@@ -310,6 +310,14 @@ fn descriptors(pack: &Pack, lang: Lang) -> Vec<ReportingDescriptor> {
                 "The waiver matches no finding, waives a rule that cannot be waived, or lacks the approving document the pack asks for.",
             ),
         ),
+        (
+            crate::sheet::UNKNOWN_COLUMNS_RULE,
+            lang.pick("清单中有未读取的列", "columns of an item list that no field is read from"),
+            lang.pick(
+                "事项清单中这些列的表头不是任何字段的名称，其内容没有被检查（提示级别）",
+                "The headers of these columns of the item list name no field, so their cells were not checked (info severity).",
+            ),
+        ),
     ] {
         descriptors.push(
             ReportingDescriptor::builder()
@@ -472,6 +480,12 @@ pub fn render(
             }
             if let Some(failed) = &finding.failed_rule {
                 bag.push(("failedRule", serde_json::json!(failed)));
+            }
+            // a spreadsheet's cell: the region's line and column are its row and column
+            if let Some(cell) = &finding.cell {
+                bag.push(("sheet", serde_json::json!(cell.sheet)));
+                bag.push(("row", serde_json::json!(cell.row)));
+                bag.push(("cell", serde_json::json!(cell.name())));
             }
             let mut result = SarifResult::builder()
                 .rule_id(finding.rule.clone())

@@ -45,7 +45,7 @@ pub fn check_paths(pack: &Pack, paths: &[&str], lang: Lang) -> Checked {
 }
 
 pub fn render_human(pack: &Pack, checked: &Checked, lang: Lang) -> String {
-    let summary = Summary::new(checked.sources.len(), &checked.documents, &checked.findings);
+    let summary = Summary::new(checked.files, &checked.documents, &checked.findings);
     render(
         &checked.findings,
         &checked.documents,
