@@ -56,7 +56,6 @@ pub struct ManArgs {
     pub output: Option<PathBuf>,
 }
 
-
 /// How the item lists (spreadsheets and CSV) among the inputs are read.
 #[derive(Debug, Clone, clap::Args)]
 pub struct SheetArgs {

@@ -305,7 +305,7 @@ mod tests {
                 .wrapping_add(1442695040888963407);
             let piece = pieces[(state >> 33) as usize % (pieces.len() + 40) % pieces.len()];
             // newlines are rare: lines of hundreds to thousands of bytes
-            if piece == "\n" && (state >> 20) % 50 != 0 {
+            if piece == "\n" && !(state >> 20).is_multiple_of(50) {
                 continue;
             }
             text.push_str(piece);
