@@ -53,6 +53,34 @@ struct Builder<'s> {
     /// Emptied vectors of finished collections, reused for the next ones.
     spare_items: Vec<Vec<Node>>,
     spare_entries: Vec<Vec<Entry>>,
+    /// Added to the parser's character indices to give the source's (see [`parser_text`]).
+    index_shift: isize,
+}
+
+/// What the parser is given, and what to add to its character indices to get the source's.
+///
+/// saphyr-parser 0.3 keeps a possible simple key at a document's opening `{` or `[` possible
+/// for as long as that flow collection is open (its staleness check looks at the flow level
+/// it is at, not the key's), and it cannot emit an event while the next token may still be a
+/// key: a dossier written as one flow collection (JSON-like YAML) was scanned whole before its
+/// first event, its tokens held at about 40 times the text (970 MB for a 25 MB list). No simple
+/// key can start after `--- ` on the same line, so such a text is given behind that prefix,
+/// its leading white space dropped, and every index is moved back by the difference. A text
+/// with comments before its opening bracket is given as it is.
+fn parser_text(text: &str) -> (std::borrow::Cow<'_, str>, isize) {
+    const PREFIX: &str = "--- ";
+    let body = text.trim_start_matches([' ', '\t', '\n', '\r', '\u{feff}']);
+    if !(body.starts_with('{') || body.starts_with('[')) {
+        return (std::borrow::Cow::Borrowed(text), 0);
+    }
+    let dropped = text[..text.len() - body.len()].chars().count() as isize;
+    let mut given = String::with_capacity(PREFIX.len() + body.len());
+    given.push_str(PREFIX);
+    given.push_str(body);
+    (
+        std::borrow::Cow::Owned(given),
+        dropped - PREFIX.len() as isize,
+    )
 }
 
 /// Reads every document of a YAML stream. An empty stream has no documents.
@@ -68,12 +96,14 @@ pub fn parse_yaml(source: &SourceFile) -> Result<Vec<Node>, SyntaxError> {
         cursor: Cell::new((0, 0)),
         spare_items: Vec::new(),
         spare_entries: Vec::new(),
+        index_shift: 0,
     };
-    let mut parser = Parser::new_from_str(&source.text);
+    let (text, index_shift) = parser_text(&source.text);
+    builder.index_shift = index_shift;
+    let mut parser = Parser::new_from_str(&text);
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|error| {
-            let marker = error.marker();
-            let offset = source.offset_of(marker.line(), marker.col());
+            let offset = builder.offset(error.marker());
             SyntaxError {
                 message: format!("YAML syntax error: {}", error.info()),
                 span: Span::new(offset, offset),
@@ -94,11 +124,10 @@ impl Builder<'_> {
     fn offset(&self, marker: &saphyr_parser::Marker) -> usize {
         let (characters, bytes) = self.cursor.get();
         let text = &self.source.text;
-        let offset = if marker.index() >= characters {
-            match text[bytes..]
-                .char_indices()
-                .nth(marker.index() - characters)
-            {
+        // the index in the source of the index in the text the parser was given
+        let index = marker.index().saturating_add_signed(self.index_shift);
+        let offset = if index >= characters {
+            match text[bytes..].char_indices().nth(index - characters) {
                 Some((byte, _)) => bytes + byte,
                 // the end of the text: the cursor stays at a character it knows
                 None => return text.len(),
@@ -107,13 +136,13 @@ impl Builder<'_> {
             match text[..bytes]
                 .char_indices()
                 .rev()
-                .nth(characters - marker.index() - 1)
+                .nth(characters - index - 1)
             {
                 Some((byte, _)) => byte,
                 None => 0,
             }
         };
-        self.cursor.set((marker.index(), offset));
+        self.cursor.set((index, offset));
         offset
     }
 
@@ -580,5 +609,38 @@ mod tests {
             "{}",
             error.message
         );
+    }
+
+    /// A document that is one flow collection is read as a block one is: the same spans at
+    /// the same places (the parser is given the text behind `--- `), errors at their place,
+    /// and a multi-document stream after it still read.
+    #[test]
+    fn a_flow_collection_document_keeps_its_places() {
+        let text = "\n  {事项: [{名称: 食品, 编码: '01'}, {名称: x}],\n k: v}\n---\nnext: 1\n";
+        let source = SourceFile::new("t.yaml", text);
+        let documents = parse_yaml(&source).expect("parses");
+        assert_eq!(documents.len(), 2);
+        let root = &documents[0];
+        assert_eq!(
+            source.slice(root.span),
+            &text[3..text.find("}\n---").expect("end") + 1]
+        );
+        let items = root.get("事项").expect("items");
+        let first = &items.as_items().expect("list")[0];
+        let name = first.entry("名称").expect("name");
+        assert_eq!(source.slice(name.key_span), "名称");
+        assert_eq!(source.slice(name.value.span), "食品");
+        assert_eq!(source.slice(first.get("编码").expect("code").span), "'01'");
+        assert_eq!(source.slice(root.entry("k").expect("k").key_span), "k");
+        assert_eq!(
+            documents[1].get("next").map(|n| &n.kind),
+            Some(&NodeKind::Int(1))
+        );
+
+        let broken = "{a: [1, 2}\n";
+        let source = SourceFile::new("t.yaml", broken);
+        let error = parse_yaml(&source).expect_err("unbalanced");
+        assert!(error.span.start() <= broken.len(), "{:?}", error.span);
+        assert_eq!(source.line_column(error.span.start()).line, 1);
     }
 }
