@@ -64,7 +64,9 @@ pub const MAX_SOURCE_BYTES: usize = u32::MAX as usize;
 #[derive(Debug)]
 pub struct SourceFile {
     pub name: String,
-    pub text: Arc<str>,
+    /// An `Arc<String>`, not an `Arc<str>`: a file read into a `String` is moved in, where an
+    /// `Arc<str>` would copy it (for a moment the text twice over: the peak of a large file).
+    pub text: Arc<String>,
     /// Where each line starts, made on the first look-up: a clean file of millions of lines
     /// never needs it (4 bytes a line).
     line_starts: OnceLock<Vec<u32>>,
@@ -95,10 +97,10 @@ pub struct LineColumn {
 }
 
 impl SourceFile {
-    pub fn new(name: impl Into<String>, text: impl Into<Arc<str>>) -> SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
         SourceFile {
             name: name.into(),
-            text: lone_carriage_returns_as_line_feeds(text.into()),
+            text: Arc::new(lone_carriage_returns_as_line_feeds(text.into())),
             line_starts: OnceLock::new(),
             char_blocks: OnceLock::new(),
         }
@@ -213,25 +215,22 @@ impl SourceFile {
 
 /// The text with each CR that is not followed by LF replaced by LF; the text itself (no copy)
 /// when there is none, the common case.
-fn lone_carriage_returns_as_line_feeds(text: Arc<str>) -> Arc<str> {
+fn lone_carriage_returns_as_line_feeds(text: String) -> String {
     let bytes = text.as_bytes();
     let is_lone = |offset: usize| bytes.get(offset + 1) != Some(&b'\n');
-    if !memchr::memchr_iter(b'\r', bytes).any(is_lone) {
+    let lone: Vec<usize> = memchr::memchr_iter(b'\r', bytes)
+        .filter(|&offset| is_lone(offset))
+        .collect();
+    if lone.is_empty() {
         return text;
     }
-    let mut normalized = Vec::with_capacity(bytes.len());
-    for (offset, &byte) in bytes.iter().enumerate() {
-        normalized.push(if byte == b'\r' && is_lone(offset) {
-            b'\n'
-        } else {
-            byte
-        });
+    let mut normalized = text.into_bytes();
+    for offset in lone {
+        normalized[offset] = b'\n';
     }
     // one ASCII byte replaced by another: still UTF-8
-    match String::from_utf8(normalized) {
-        Ok(normalized) => normalized.into(),
-        Err(_) => text,
-    }
+    String::from_utf8(normalized)
+        .unwrap_or_else(|error| String::from_utf8_lossy(error.as_bytes()).into_owned())
 }
 
 /// miette counts the column of a span's start in bytes, so a value after a Chinese key would be

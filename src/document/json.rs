@@ -111,7 +111,7 @@ impl Reader<'_> {
     fn array(&mut self, start: usize, depth: usize) -> Result<Node, SyntaxError> {
         self.refuse_depth(start, depth)?;
         let source = self.source;
-        let mut items = Vec::new();
+        let mut items = self.spare_items.pop().unwrap_or_default();
         let mut next = self
             .jiter
             .known_array()
@@ -123,10 +123,12 @@ impl Reader<'_> {
                 .array_step()
                 .map_err(|error| syntax_error(source, &error))?;
         }
-        Ok(Node::new(
-            NodeKind::Seq(items.into_boxed_slice()),
+        let node = Node::new(
+            NodeKind::Seq(items.drain(..).collect()),
             Span::new(start, self.jiter.current_index()),
-        ))
+        );
+        self.spare_items.push(items);
+        Ok(node)
     }
 
     fn object(&mut self, start: usize, depth: usize) -> Result<Node, SyntaxError> {
