@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 const FACTOR: usize = 10;
 /// The ratio above which a shape is marked as growing faster than the work.
 const TARGET: f64 = 11.0;
-const FORMATS: [&str; 5] = ["human", "json", "sarif", "junit", "github"];
+const FORMATS: [&str; 6] = ["human", "json", "sarif", "junit", "github", "html"];
 
 struct Shape {
     name: &'static str,

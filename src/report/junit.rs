@@ -2,6 +2,8 @@
 //! dossier, failing when it has findings at or above `--fail-on`; findings below it are listed
 //! as the case's output.
 
+use std::collections::BTreeMap;
+
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use crate::finding::{Finding, Severity};
@@ -47,9 +49,23 @@ pub fn render(
     not_shown: usize,
 ) -> String {
     let mut report = Report::new("guifan");
-    let mut files: Vec<&str> = dossiers.iter().map(|dossier| dossier.file).collect();
-    files.dedup();
-    for file in files {
+    // the findings of each dossier and the dossiers of each file, gathered in one pass each:
+    // looking them up by a scan per dossier made a file of 10,000 dossiers quadratic
+    let mut by_dossier: BTreeMap<(&str, usize), Vec<&Finding>> = BTreeMap::new();
+    for finding in findings {
+        by_dossier
+            .entry((finding.file.as_str(), finding.document))
+            .or_default()
+            .push(finding);
+    }
+    let mut files: Vec<(&str, Vec<&DossierRef<'_>>)> = Vec::new();
+    for dossier in dossiers {
+        match files.last_mut() {
+            Some((file, of_file)) if *file == dossier.file => of_file.push(dossier),
+            _ => files.push((dossier.file, vec![dossier])),
+        }
+    }
+    for (file, of_file) in files {
         let mut suite = TestSuite::new(for_xml(file).as_ref());
         if not_shown > 0 {
             suite.add_property(quick_junit::Property::new(
@@ -57,19 +73,16 @@ pub fn render(
                 not_shown.to_string(),
             ));
         }
-        for dossier in dossiers.iter().filter(|dossier| dossier.file == file) {
-            let own: Vec<&Finding> = findings
-                .iter()
-                .filter(|finding| finding.file == file && finding.document == dossier.document)
-                .collect();
-            let failing: Vec<&Finding> = own
-                .iter()
-                .copied()
-                .filter(|finding| {
+        for dossier in of_file {
+            let own = by_dossier
+                .get(&(file, dossier.document))
+                .map(Vec::as_slice)
+                .unwrap_or_default();
+            let (failing, below): (Vec<&Finding>, Vec<&Finding>) =
+                own.iter().copied().partition(|finding| {
                     finding.counts()
                         && threshold.is_some_and(|threshold| finding.severity >= threshold)
-                })
-                .collect();
+                });
             let status = if failing.is_empty() {
                 TestCaseStatus::success()
             } else {
@@ -101,11 +114,7 @@ pub fn render(
                 status,
             );
             case.set_classname(for_xml(file).as_ref());
-            let below: Vec<String> = own
-                .iter()
-                .filter(|finding| !failing.contains(finding))
-                .map(|finding| line(finding))
-                .collect();
+            let below: Vec<String> = below.iter().map(|finding| line(finding)).collect();
             if !below.is_empty() {
                 case.set_system_out(below.join("\n"));
             }
