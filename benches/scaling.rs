@@ -53,7 +53,7 @@ fn main() {
             write: items_per_dossier,
         },
         Shape {
-            name: "documents-per-file (tiny documents, 2 findings each)",
+            name: "documents-per-file (tiny documents, a finding each)",
             unit: "documents",
             base: 1_000,
             write: documents_per_file,
@@ -195,8 +195,7 @@ fn flow_yaml(directory: &Path, n: usize) -> PathBuf {
     write(directory, format!("flow-{n}.yaml"), &one_line(n))
 }
 
-/// A small proposed item list with two findings: an item without a legal basis and one
-/// without a task type code.
+/// A small proposed item list with one finding (its item has no legal basis).
 const TINY_DOCUMENT: &str = "dossier: {id: T-{n}, kind: entry, stage: proposal, submitted_on: '2026-09-01'}
 department: {name: 某区市场监督管理局, uscc: 11511602MB1234567N, category: government, power_list: [{name: 计量纠纷调解, task_code: 511Z0030100000-511602000000-000-11511602MB1234567N-1-00, task_type: '10'}]}
 items:

@@ -580,25 +580,12 @@ fn write_finding(
             );
         }
     } else if let Some(reference) = &finding.reference {
-        let title = pack
-            .reference(&reference.standard)
-            .map(|known| known.title.as_str())
-            .unwrap_or_default();
         let _ = writeln!(
             out,
             "<details><summary>{} {}</summary><blockquote>{}</blockquote></details>",
             words.pick("参照标准", "Reference"),
             escape(&reference.standard),
-            escape(&match words.lang {
-                Lang::Zh => format!(
-                    "{}《{title}》{}（数据质量检查，不是本规范的条款）",
-                    reference.standard, reference.clause
-                ),
-                Lang::En => format!(
-                    "{} {title}, {} (a data-quality check, not a clause of the standard)",
-                    reference.standard, reference.clause
-                ),
-            })
+            escape(&super::reference_sentence(pack, reference, words.lang))
         );
     }
     out.push_str("</article>\n");

@@ -134,20 +134,11 @@ fn diagnostic_for(
         help_lines.push(escape(help).into_owned());
     }
     if let Some(reference) = &finding.reference {
-        let title = pack
-            .reference(&reference.standard)
-            .map(|known| known.title.as_str())
-            .unwrap_or_default();
-        help_lines.push(match lang {
-            Lang::Zh => format!(
-                "参照标准 {}《{title}》{}（数据质量检查，不是本规范的条款）",
-                reference.standard, reference.clause
-            ),
-            Lang::En => format!(
-                "reference: {} {title}, {} (a data-quality check, not a clause of the standard)",
-                reference.standard, reference.clause
-            ),
-        });
+        help_lines.push(format!(
+            "{}{}",
+            lang.pick("参照标准 ", "reference: "),
+            super::reference_sentence(pack, reference, lang)
+        ));
     }
     if let Some(number) = &finding.clause {
         let text = pack

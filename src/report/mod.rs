@@ -11,7 +11,7 @@ pub mod pack_diff;
 pub mod pack_test;
 
 use crate::engine::NotShown;
-use crate::finding::{DossierSummary, Finding, Severity};
+use crate::finding::{DossierSummary, Finding, ReferenceCitation, Severity};
 
 /// Findings reported per run by default (over all dossiers).
 pub const DEFAULT_MAX_RUN_FINDINGS: usize = 100_000;
@@ -65,3 +65,26 @@ impl Summary {
 }
 pub mod pack_doc;
 pub mod sarif;
+
+/// A reference citation in words, with the standard's title (the human and HTML reports):
+/// "GB 32100《…》第 4 条（数据质量检查，不是本规范的条款）".
+pub fn reference_sentence(
+    pack: &crate::pack::Pack,
+    reference: &ReferenceCitation,
+    lang: crate::engine::Lang,
+) -> String {
+    let title = pack
+        .reference(&reference.standard)
+        .map(|known| known.title.as_str())
+        .unwrap_or_default();
+    match lang {
+        crate::engine::Lang::Zh => format!(
+            "{}《{title}》{}（数据质量检查，不是本规范的条款）",
+            reference.standard, reference.clause
+        ),
+        crate::engine::Lang::En => format!(
+            "{} {title}, {} (a data-quality check, not a clause of the standard)",
+            reference.standard, reference.clause
+        ),
+    }
+}
