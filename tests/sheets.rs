@@ -850,3 +850,23 @@ fn columns_named_by_the_packs_aliases_are_read_too() {
         })
     );
 }
+
+/// The HTML report places a spreadsheet's finding by its sheet and cell, and draws its row.
+#[test]
+fn the_html_report_names_the_cell_of_a_finding() {
+    let output = guifan(&["check", "fixtures/sheets/items.xlsx", "--format", "html"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    let page = String::from_utf8_lossy(&output.stdout);
+    let article = page
+        .split("<article")
+        .find(|article| article.contains("data-rule=\"item-legal-basis-missing\""))
+        .expect("the finding's article");
+    assert!(
+        article.contains("<span class=\"position\">fixtures/sheets/items.xlsx 事项!E4</span>"),
+        "{article}"
+    );
+    assert!(
+        article.contains("食品经营许可（变更） | 510101002001"),
+        "{article}"
+    );
+}

@@ -522,12 +522,19 @@ fn write_finding(
         (Some(failed), RULE_ERROR) => format!("{RULE_ERROR}({failed})"),
         _ => finding.rule.clone(),
     };
+    // a spreadsheet's finding is placed by its cell (`items.xlsx 事项!E4`), a text's by line
+    // and column
+    let position = match &finding.cell {
+        Some(cell) => format!("{} {}", finding.file, cell.reference()),
+        None => format!(
+            "{}:{}:{}",
+            finding.file, finding.start.line, finding.start.column
+        ),
+    };
     let _ = write!(
         out,
-        "<p class=\"where\"><span class=\"position\">{}:{}:{}</span> · {} <code>{}</code>",
-        escape(&finding.file),
-        finding.start.line,
-        finding.start.column,
+        "<p class=\"where\"><span class=\"position\">{}</span> · {} <code>{}</code>",
+        escape(&position),
         words.pick("规则", "rule"),
         escape(&rule),
     );
