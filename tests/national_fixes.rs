@@ -104,3 +104,50 @@ fn a_missing_section_is_shown_at_the_first_key_not_as_the_whole_document() {
         "the report draws the whole document:\n{human}"
     );
 }
+
+/// Items spread over a great many handling units are reported as such (5.3.2), with the count
+/// of each unit made in one pass: filtering every item once per unit ran out of the
+/// evaluation budget and gave a `rule-error` instead.
+#[test]
+fn items_over_many_handling_units_are_counted_in_one_pass() {
+    let text = fixture("fixtures/valid/entry-county-small.yaml");
+    let items = text.find("\nitems:\n").expect("items") + "\nitems:\n".len();
+    let second = items + 1 + text[items + 1..].find("\n  - name:").expect("second item") + 1;
+    let first_item = &text[items..second];
+    assert!(first_item.contains("    handling_unit: 行政审批股\n"));
+    let mut many = String::from(&text[..items]);
+    let units = 1_500;
+    for unit in 0..units {
+        many.push_str(&first_item.replace(
+            "    handling_unit: 行政审批股\n",
+            &format!("    handling_unit: 第{unit}科\n"),
+        ));
+    }
+    many.push_str(&text[second..]);
+    let (_, report, _) = check(&many);
+    let findings = report["findings"].as_array().expect("findings");
+    let split = findings
+        .iter()
+        .find(|finding| finding["rule"] == "items-handling-unit-not-single")
+        .expect("the split is reported");
+    let message = split["message"].as_str().unwrap_or_default();
+    assert!(
+        message.contains(&format!("{} 个承办机构", units + 1)),
+        "{message}"
+    );
+    assert!(message.contains("第0科（1 项）"), "{message}");
+    assert!(
+        !findings
+            .iter()
+            .any(|finding| finding["rule"] == "rule-error"),
+        "{:#}",
+        serde_json::Value::Array(
+            findings
+                .iter()
+                .filter(|finding| finding["rule"] == "rule-error")
+                .take(3)
+                .cloned()
+                .collect()
+        )
+    );
+}

@@ -8,8 +8,8 @@ use cel::common::types;
 use cel::Env;
 
 use super::functions::{
-    code_parts_function, date_function, duplicates_function, is_date_function, matches_function,
-    uscc_function, uscc_problem_function,
+    code_parts_function, counts_function, date_function, duplicates_function, is_date_function,
+    matches_function, uscc_function, uscc_problem_function,
 };
 
 static ENVIRONMENT: LazyLock<Arc<Env>> = LazyLock::new(|| Arc::new(build_environment()));
@@ -22,6 +22,7 @@ pub fn environment() -> Arc<Env> {
 /// The functions guifan adds (`functions.rs`), for static checks of rule expressions.
 pub const CUSTOM_FUNCTIONS: &[&str] = &[
     "code_parts",
+    "counts",
     "date",
     "duplicates",
     "is_date",
@@ -75,6 +76,12 @@ fn build_environment() -> Env {
             "duplicates_list",
             vec![types::LIST_TYPE],
             duplicates_function,
+        ),
+        env.add_overload(
+            "counts",
+            "counts_list",
+            vec![types::LIST_TYPE],
+            counts_function,
         ),
         env.add_overload(
             "is_date",

@@ -420,6 +420,7 @@ const SUGGESTED_FUNCTIONS: &[&str] = &[
     "charAt",
     "code_parts",
     "contains",
+    "counts",
     "date",
     "distinct",
     "double",
