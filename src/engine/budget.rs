@@ -135,8 +135,9 @@ impl<'b, 'v: 'w, 'w> traits::Iterator<'b, 'w> for Elements<'b, 'v> {
 #[derive(Clone)]
 pub struct MeteredList<'v> {
     list: CelList<'v>,
-    /// Shared by the copies of the list: made once, whoever asks.
-    membership: Arc<Membership>,
+    /// Shared by the copies of the list: made once, whoever asks. None for a list too short to
+    /// index (most of the dossier's lists, made on every read: no allocation for them).
+    membership: Option<Arc<Membership>>,
 }
 
 #[derive(Default)]
@@ -153,10 +154,8 @@ impl<'v> MeteredList<'v> {
     const MIN_INDEXED: usize = 16;
 
     pub fn new(list: CelList<'v>) -> Self {
-        MeteredList {
-            list,
-            membership: Arc::default(),
-        }
+        let membership = (list.inner().len() >= Self::MIN_INDEXED).then(Arc::default);
+        MeteredList { list, membership }
     }
 
     fn length(&self) -> u64 {
@@ -166,15 +165,14 @@ impl<'v> MeteredList<'v> {
     /// The index of the string elements, made (and paid for, as one pass) when a long list is
     /// asked for a string the second time.
     fn index(&self) -> Option<&[(u64, u32)]> {
-        if let Some(index) = self.membership.index.get() {
+        let membership = self.membership.as_deref()?;
+        if let Some(index) = membership.index.get() {
             return Some(index);
         }
-        if self.list.inner().len() < Self::MIN_INDEXED
-            || self.membership.lookups.fetch_add(1, Ordering::Relaxed) < 1
-        {
+        if membership.lookups.fetch_add(1, Ordering::Relaxed) < 1 {
             return None;
         }
-        let index = self.membership.index.get_or_init(|| {
+        let index = membership.index.get_or_init(|| {
             // a pass over the list; should the budget run out, the meter remembers it and the
             // evaluation's result is dropped
             let _ = take(self.length());
