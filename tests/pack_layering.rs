@@ -6,25 +6,11 @@
 
 mod common;
 
+use common::{guifan_in, text};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use guifan::engine::Lang;
 use guifan::pack::load_pack_from_path;
-
-fn guifan_in(directory: &Path, arguments: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_guifan"))
-        .args(arguments)
-        .current_dir(directory)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .output()
-        .expect("guifan runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
-}
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -2,8 +2,10 @@
 //! CEL environment before any dossier is read (unknown fields, `for_each` paths, functions,
 //! placeholders), every bad key of a rule in one run, and one `--pack` for every command.
 
+mod common;
+
+use common::{guifan_in, text};
 use std::path::Path;
-use std::process::{Command, Output};
 
 use guifan::error::GuifanError;
 use guifan::pack::load_pack_from_path;
@@ -83,20 +85,6 @@ fn load_errors(rules: &str) -> Vec<(String, Option<String>)> {
 
 fn error(at: &str, help: Option<&str>) -> (String, Option<String>) {
     (at.to_string(), help.map(str::to_string))
-}
-
-fn guifan_in(directory: &Path, arguments: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_guifan"))
-        .args(arguments)
-        .current_dir(directory)
-        .env("NO_COLOR", "1")
-        .env("COLUMNS", "100")
-        .output()
-        .expect("guifan runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
 }
 
 /// The rules with the typos of issue 8, each on a line of its own.

@@ -2,21 +2,10 @@
 //! directory, failing cases with what they missed, coverage per rule and clause, the exit code,
 //! and the JSON and JUnit reports; the national pack reaches full coverage.
 
+mod common;
+
+use common::{guifan_in, text};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn guifan_in(directory: &Path, arguments: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_guifan"))
-        .args(arguments)
-        .current_dir(directory)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("guifan runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).to_string()
-}
 
 /// The minimal test pack (one rule of 5.3.2) in a temporary directory, with these case files
 /// in its `tests/` and two dossiers beside them: one over the limit, one within it.

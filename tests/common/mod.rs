@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+use std::path::Path;
+use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 use guifan::commands::check::{check_inputs, collect_inputs, Checked};
@@ -66,4 +68,20 @@ pub fn at_crate_root() {
     ONCE.get_or_init(|| {
         std::env::set_current_dir(env!("CARGO_MANIFEST_DIR")).expect("crate root");
     });
+}
+
+/// Runs the built binary in `directory`, without colour.
+pub fn guifan_in(directory: &Path, arguments: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_guifan"))
+        .args(arguments)
+        .current_dir(directory)
+        .env("NO_COLOR", "1")
+        .env("COLUMNS", "100")
+        .output()
+        .expect("guifan runs")
+}
+
+/// Output bytes as text.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).to_string()
 }
