@@ -8,6 +8,12 @@ use clap::Parser;
 use guifan::cli::{Cli, Command, PackCommand};
 use guifan::commands::{self, Outcome};
 
+/// mimalloc rather than the system allocator: a check makes and drops many small values per rule
+/// evaluation (CEL values, scopes, hash maps), and glibc's malloc and free were a quarter of the
+/// profile of a check (docs/PERFORMANCE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The stack of the thread that runs the command: the CEL parser recurses deeply per level of
 /// nesting (≈150 KiB a parenthesis in a debug build), and an expression within the loader's
 /// limits must not overflow the 8 MiB of the main thread. Only the pages used are committed.

@@ -11,7 +11,7 @@ mod functions;
 mod regex_cache;
 mod values;
 
-pub use environment::{environment, CUSTOM_FUNCTIONS};
+pub use environment::{environment, parse, CUSTOM_FUNCTIONS};
 pub use functions::{
     date_to_timestamp, parse_date, uscc_check_character, uscc_is_valid, uscc_problem,
 };

@@ -117,7 +117,7 @@ fn evaluate_bool(
     root: &Context<'static, 'static>,
 ) -> Outcome {
     let context = context_for(root, scope);
-    match Value::resolve_val(expression.program.expression(), &context) {
+    match Value::resolve_val(&expression.program, &context) {
         Ok(result) => match result.downcast_ref::<CelBool>() {
             Some(boolean) if *boolean.inner() => Outcome::Holds,
             Some(_) => Outcome::Fails,
@@ -134,7 +134,7 @@ fn evaluate_value(
 ) -> Result<Value, ExecutionError> {
     let context = context_for(root, scope);
     // as `Program::execute`, but the dossier's maps (views of the tree) convert too
-    let result = Value::resolve_val(expression.program.expression(), &context)?;
+    let result = Value::resolve_val(&expression.program, &context)?;
     to_cel_value(&*result)
 }
 
@@ -357,7 +357,7 @@ pub fn evaluate(
             continue;
         }
         let (converted, spent) = budget.run(|| {
-            Value::resolve_val(variable.expression.program.expression(), &variable_context)
+            Value::resolve_val(&variable.expression.program, &variable_context)
                 .and_then(|value| settle(&*value))
         });
         let converted = match converted {
@@ -1187,7 +1187,7 @@ pub fn evaluate_expression(
             continue;
         }
         let (converted, spent) = budget.run(|| {
-            Value::resolve_val(variable.expression.program.expression(), &variable_context)
+            Value::resolve_val(&variable.expression.program, &variable_context)
                 .and_then(|value| settle(&*value))
         });
         let reason = match converted {

@@ -156,8 +156,8 @@ pub struct Clause {
 #[derive(Debug)]
 pub struct Expression {
     pub source: String,
-    /// Shared by every expression of the pack with the same text.
-    pub program: Arc<cel::Program>,
+    /// The parsed tree, shared by every expression of the pack with the same text.
+    pub program: Arc<cel::parser::Expression>,
     /// The names it reads (bindings, variables, dossier sections), sorted.
     pub variables: Vec<String>,
     /// The field names it selects (`item.task_code` → `task_code`), sorted: a rule reading a

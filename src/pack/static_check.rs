@@ -504,10 +504,12 @@ fn probe(call: &str, name: &str) -> bool {
         "member" => format!("''.{name}()"),
         _ => format!("{name}()"),
     };
-    let environment = crate::cel::environment();
-    let known = match environment.compile(&text) {
-        Ok(program) => !matches!(
-            program.execute(&cel::Context::with_env(environment)),
+    let known = match crate::cel::parse(&text) {
+        Ok(expression) => !matches!(
+            cel::Value::resolve(
+                &expression,
+                &cel::Context::with_env(crate::cel::environment())
+            ),
             Err(cel::ExecutionError::UndeclaredReference(_))
         ),
         Err(_) => false,

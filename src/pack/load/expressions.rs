@@ -9,7 +9,7 @@ use regex::Regex;
 
 use super::reads::read_paths;
 use super::Loader;
-use crate::cel::{cached_regex, environment};
+use crate::cel::cached_regex;
 use crate::document::Node;
 use crate::error::LocatedError;
 use crate::pack::de::Spanned;
@@ -96,11 +96,10 @@ impl Loader {
         // the same text is often written in many rules (`has(item.task_type)` …): compile it
         // once and share the program
         let cached = self.programs.get(expression_text).cloned();
-        let program = match cached.map(Ok).unwrap_or_else(|| {
-            environment()
-                .compile(expression_text)
-                .map(std::sync::Arc::new)
-        }) {
+        let program = match cached
+            .map(Ok)
+            .unwrap_or_else(|| crate::cel::parse(expression_text).map(std::sync::Arc::new))
+        {
             Ok(program) => {
                 self.programs
                     .entry(expression_text.to_string())
@@ -135,7 +134,7 @@ impl Loader {
         };
         // the interpreter recurses once per level of the tree, on the stack of a rayon worker
         // (2 MiB): `1 + 1 + …` with 2,000 terms overflowed it (found by fuzzing)
-        let depth = expression_depth(program.expression());
+        let depth = expression_depth(&program);
         if depth > MAX_EXPRESSION_DEPTH {
             self.problems.add_with_help(
                 located.file,
@@ -162,7 +161,7 @@ impl Loader {
         let mut static_problems = Vec::new();
         let mut unknown_call_arguments = BTreeSet::new();
         crate::pack::static_check::unknown_functions(
-            &program.expression().expr,
+            &program.expr,
             expression_text,
             &mut static_problems,
             &mut unknown_call_arguments,
@@ -203,7 +202,7 @@ impl Loader {
         variables.dedup();
         let mut fields = BTreeSet::new();
         let mut chains = BTreeSet::new();
-        read_paths(&program.expression().expr, &mut chains, &mut fields);
+        read_paths(&program.expr, &mut chains, &mut fields);
         let chains: Vec<crate::pack::ReadChain> = chains.into_iter().collect();
         static_problems.extend(crate::pack::static_check::unknown_fields(
             &self.schema,

@@ -366,7 +366,7 @@ struct Loader {
     clause_spans: BTreeMap<String, (Arc<SourceFile>, Span)>,
     rule_ids: BTreeMap<String, (Arc<SourceFile>, Span)>,
     /// Programs compiled so far, by their text.
-    programs: std::collections::HashMap<String, Arc<cel::Program>>,
+    programs: std::collections::HashMap<String, Arc<cel::parser::Expression>>,
     aliases: BTreeMap<String, String>,
     variables: Vec<Variable>,
     rules: Vec<Rule>,
