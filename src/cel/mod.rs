@@ -8,6 +8,7 @@
 
 mod environment;
 mod functions;
+mod native;
 mod regex_cache;
 mod values;
 
@@ -15,6 +16,7 @@ pub use environment::{environment, parse, CUSTOM_FUNCTIONS};
 pub use functions::{
     date_to_timestamp, parse_date, uscc_check_character, uscc_is_valid, uscc_problem,
 };
+pub use native::{Native, NativeScope};
 pub use regex_cache::{cached_regex, regex_cache_len, REGEX_CACHE_CAPACITY};
 pub use values::to_cel_value;
 

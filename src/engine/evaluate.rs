@@ -16,7 +16,8 @@ use super::budget::{metered, Spent};
 use super::values::{root_value, settle, to_value, BoxedVal};
 use super::{finding_at, CheckOptions, FindingText, Lang, Skip};
 use crate::cel::{
-    date_to_timestamp, environment, parse_date, to_cel_value, MAX_LIST_ELEMENTS, MAX_STRING_BYTES,
+    date_to_timestamp, environment, parse_date, to_cel_value, NativeScope, MAX_LIST_ELEMENTS,
+    MAX_STRING_BYTES,
 };
 use crate::document::{escape_pointer_token, Node, NodeKind};
 use crate::dossier::Dossier;
@@ -111,11 +112,48 @@ fn context_for<'b, 'v>(
     context
 }
 
+impl NativeScope for Scope<'_, '_> {
+    fn node(&self, name: &str) -> Option<&Node> {
+        let (_, binding) = self
+            .bindings
+            .iter()
+            .rev()
+            .find(|(bound, _)| *bound == name)?;
+        match binding.fixed {
+            Some(_) => None,
+            None => Some(binding.node),
+        }
+    }
+
+    fn value(&self, name: &str) -> Option<&dyn Val> {
+        if let Some((_, binding)) = self.bindings.iter().rev().find(|(bound, _)| *bound == name) {
+            return Some(binding.value());
+        }
+        self.names.get(name).copied()
+    }
+
+    fn dotted(&self) -> bool {
+        self.dotted
+    }
+}
+
 fn evaluate_bool(
     expression: &Expression,
     scope: &Scope<'_, '_>,
     root: &Context<'static, 'static>,
 ) -> Outcome {
+    // the common shapes on the tree itself; the interpreter wherever that gives no answer
+    if let Some(value) = expression
+        .native
+        .as_ref()
+        .and_then(|native| native.evaluate(scope))
+    {
+        return if value {
+            Outcome::Holds
+        } else {
+            Outcome::Fails
+        };
+    }
     let context = context_for(root, scope);
     match Value::resolve_val(&expression.program, &context) {
         Ok(result) => match result.downcast_ref::<CelBool>() {

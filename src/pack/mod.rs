@@ -158,6 +158,9 @@ pub struct Expression {
     pub source: String,
     /// The parsed tree, shared by every expression of the pack with the same text.
     pub program: Arc<cel::parser::Expression>,
+    /// The same expression for the native evaluator, when it is of a shape it knows
+    /// (`crate::cel::native`); the interpreter decides wherever it gives no answer.
+    pub native: Option<Box<crate::cel::Native>>,
     /// The names it reads (bindings, variables, dossier sections), sorted.
     pub variables: Vec<String>,
     /// The field names it selects (`item.task_code` → `task_code`), sorted: a rule reading a

@@ -1,0 +1,388 @@
+//! The common shapes of a rule's expression, evaluated on the dossier's tree without the
+//! interpreter: presence (`has(item.legal_basis)`), sizes (`size(item.name) > 0`), a literal
+//! pattern (`item.task_type.matches('^[0-9]{2}$')`), comparisons of fields and literals
+//! (`item.promised_limit.value <= item.statutory_limit.value`), membership in a pack variable
+//! (`item.window in window_ids`), and `&&`, `||`, `!` of them.
+//!
+//! Why by hand: the `cel` interpreter makes a context, resolves every name through it, and
+//! boxes every value it reads, about 1.3 µs an evaluation; these shapes are most of what the
+//! packs evaluate per item. No crate evaluates CEL on a foreign tree.
+//!
+//! It never decides differently from the interpreter, because it decides only where the answer
+//! is plain, and the operators are the interpreter's own: equality is `Val::equals`, order
+//! `Val::as_comparer`, membership `Val::as_container`, on the same values the interpreter would
+//! read (`engine::values::to_value` for a scalar of the tree); sizes count as the `cel` crate's
+//! `Sizer`s do (characters of a string, elements of a list, entries of a map); `matches` is
+//! guifan's own function. Wherever the interpreter could give an error or a value other than a
+//! boolean (a field that is not there, a list where a scalar is expected, a name that is not a
+//! binding of the tree, a dotted section name), [`Native::evaluate`] answers `None` and the
+//! caller evaluates the expression with the interpreter, which then gives its own answer (and
+//! its own error). `tests/native_eval.rs` compares both on every rule of the national pack over
+//! the fixtures, and on hand-made hostile values.
+
+use cel::common::ast::operators;
+use cel::common::ast::{Expr, LiteralValue};
+use cel::common::types::{CelBool, CelDouble, CelInt, CelNull, CelString, CelUInt};
+use cel::common::value::Val;
+
+use super::regex_cache::regex_is_match;
+use crate::document::{Node, NodeKind};
+
+/// What an evaluation can read: the tree's node bound to a name, or the value of a name.
+pub trait NativeScope {
+    /// The node a binding of the tree holds; `None` when the name is anything else (a key
+    /// binding, a pack variable, a section, or unknown).
+    fn node(&self, name: &str) -> Option<&Node>;
+    /// The value of a name, as the interpreter would resolve it.
+    fn value(&self, name: &str) -> Option<&dyn Val>;
+    /// Some name has a dot in it, which the interpreter resolves whole before its parts.
+    fn dotted(&self) -> bool;
+}
+
+/// An expression of the shapes this module evaluates.
+#[derive(Debug)]
+pub enum Native {
+    And(Box<Native>, Box<Native>),
+    Or(Box<Native>, Box<Native>),
+    Not(Box<Native>),
+    /// `has(root.a.b)`: whether `b` is a key of the mapping at `root.a`.
+    Has(Path),
+    Compare(Operator, Operand, Operand),
+    /// `text.matches('pattern')` or `matches(text, 'pattern')`.
+    Matches(Operand, String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operator {
+    Equals,
+    NotEquals,
+    Less,
+    LessEquals,
+    Greater,
+    GreaterEquals,
+    In,
+}
+
+#[derive(Debug)]
+pub enum Operand {
+    /// A scalar field read from a binding of the tree.
+    Field(Path),
+    /// `size(path)` or `path.size()`.
+    Size(Path),
+    /// A name alone (a pack variable, a key binding …), resolved as the interpreter does.
+    Name(String),
+    Literal(Literal),
+}
+
+/// A literal as the interpreter makes it.
+#[derive(Debug)]
+pub enum Literal {
+    Null,
+    Bool(bool),
+    Int(i64),
+    UInt(u64),
+    Double(f64),
+    String(String),
+}
+
+/// A name and the fields selected from it (`item.promised_limit.value`).
+#[derive(Debug)]
+pub struct Path {
+    pub root: String,
+    pub fields: Vec<String>,
+}
+
+impl Native {
+    /// The native form of a parsed expression, when all of it is of the shapes above.
+    pub fn compile(expression: &Expr) -> Option<Native> {
+        match expression {
+            Expr::Call(call) if call.target.is_none() => {
+                match (call.func_name.as_str(), &call.args[..]) {
+                    (operators::LOGICAL_AND, [left, right]) => Some(Native::And(
+                        Box::new(Native::compile(&left.expr)?),
+                        Box::new(Native::compile(&right.expr)?),
+                    )),
+                    (operators::LOGICAL_OR, [left, right]) => Some(Native::Or(
+                        Box::new(Native::compile(&left.expr)?),
+                        Box::new(Native::compile(&right.expr)?),
+                    )),
+                    (operators::LOGICAL_NOT, [operand]) => {
+                        Some(Native::Not(Box::new(Native::compile(&operand.expr)?)))
+                    }
+                    ("matches", [text, pattern]) => matches(&text.expr, &pattern.expr),
+                    (name, [left, right]) => {
+                        let operator = match name {
+                            operators::EQUALS => Operator::Equals,
+                            operators::NOT_EQUALS => Operator::NotEquals,
+                            operators::LESS => Operator::Less,
+                            operators::LESS_EQUALS => Operator::LessEquals,
+                            operators::GREATER => Operator::Greater,
+                            operators::GREATER_EQUALS => Operator::GreaterEquals,
+                            operators::IN => Operator::In,
+                            _ => return None,
+                        };
+                        let right = match operator {
+                            // membership in a name: a pack variable's list or map
+                            Operator::In => match &right.expr {
+                                Expr::Ident(name) => Operand::Name(name.clone()),
+                                _ => return None,
+                            },
+                            _ => Operand::compile(&right.expr)?,
+                        };
+                        Some(Native::Compare(
+                            operator,
+                            Operand::compile(&left.expr)?,
+                            right,
+                        ))
+                    }
+                    _ => None,
+                }
+            }
+            Expr::Call(call) => match (
+                call.func_name.as_str(),
+                call.target.as_deref(),
+                &call.args[..],
+            ) {
+                ("matches", Some(text), [pattern]) => matches(&text.expr, &pattern.expr),
+                _ => None,
+            },
+            Expr::Select(select) if select.test => {
+                let mut path = Path::compile(&select.operand.expr)?;
+                path.fields.push(select.field.clone());
+                Some(Native::Has(path))
+            }
+            _ => None,
+        }
+    }
+
+    /// The expression's value, or `None` where the interpreter must decide.
+    pub fn evaluate(&self, scope: &dyn NativeScope) -> Option<bool> {
+        match self {
+            // `false && x` is false and `true || x` true whatever `x` is, an error included,
+            // as in the interpreter
+            Native::And(left, right) => match left.evaluate(scope)? {
+                false => Some(false),
+                true => right.evaluate(scope),
+            },
+            Native::Or(left, right) => match left.evaluate(scope)? {
+                true => Some(true),
+                false => right.evaluate(scope),
+            },
+            Native::Not(operand) => operand.evaluate(scope).map(|value| !value),
+            Native::Has(path) => {
+                let (last, parents) = path.fields.split_last()?;
+                let parent = path.walk(scope, parents)?;
+                match &parent.kind {
+                    NodeKind::Map(_) => Some(parent.get(last).is_some()),
+                    _ => None,
+                }
+            }
+            Native::Matches(text, pattern) => {
+                let node = match text {
+                    Operand::Field(path) => path.walk(scope, &path.fields)?,
+                    _ => return None,
+                };
+                match &node.kind {
+                    NodeKind::Str(text) => regex_is_match(pattern, text).ok(),
+                    _ => None,
+                }
+            }
+            Native::Compare(operator, left, right) => compare(*operator, left, right, scope),
+        }
+    }
+}
+
+fn matches(text: &Expr, pattern: &Expr) -> Option<Native> {
+    match pattern {
+        Expr::Literal(LiteralValue::String(pattern)) => Some(Native::Matches(
+            Operand::Field(Path::compile(text)?),
+            pattern.to_string(),
+        )),
+        _ => None,
+    }
+}
+
+impl Operand {
+    fn compile(expression: &Expr) -> Option<Operand> {
+        match expression {
+            Expr::Select(select) if !select.test => {
+                Some(Operand::Field(Path::compile(expression)?))
+            }
+            Expr::Ident(name) => Some(Operand::Name(name.clone())),
+            Expr::Literal(literal) => Some(Operand::Literal(match literal {
+                LiteralValue::Null => Literal::Null,
+                LiteralValue::Boolean(value) => Literal::Bool(**value),
+                LiteralValue::Int(value) => Literal::Int(**value),
+                LiteralValue::UInt(value) => Literal::UInt(**value),
+                LiteralValue::Double(value) => Literal::Double(**value),
+                LiteralValue::String(value) => Literal::String(value.to_string()),
+                _ => return None,
+            })),
+            Expr::Call(call) if call.func_name == "size" => {
+                let argument = match (call.target.as_deref(), &call.args[..]) {
+                    (None, [argument]) => argument,
+                    (Some(target), []) => target,
+                    _ => return None,
+                };
+                match &argument.expr {
+                    Expr::Select(select) if !select.test => {
+                        Some(Operand::Size(Path::compile(&argument.expr)?))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Path {
+    /// `root.a.b` (at least one field): a chain of selections from a name.
+    fn compile(expression: &Expr) -> Option<Path> {
+        let mut fields = Vec::new();
+        let mut at = expression;
+        loop {
+            match at {
+                Expr::Select(select) if !select.test => {
+                    fields.push(select.field.clone());
+                    at = &select.operand.expr;
+                }
+                Expr::Ident(root) => {
+                    fields.reverse();
+                    return Some(Path {
+                        root: root.clone(),
+                        fields,
+                    });
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// The node at `root` and then `fields`, each a key of a mapping; `None` where the
+    /// interpreter would fail (a key that is not there, a selection from a non-mapping) or where
+    /// the root is not a binding of the tree.
+    fn walk<'s>(&self, scope: &'s dyn NativeScope, fields: &[String]) -> Option<&'s Node> {
+        if scope.dotted() {
+            return None;
+        }
+        let mut node = scope.node(&self.root)?;
+        for field in fields {
+            match &node.kind {
+                NodeKind::Map(_) => node = node.get(field)?,
+                _ => return None,
+            }
+        }
+        Some(node)
+    }
+}
+
+/// A scalar of the tree as the interpreter reads it (`engine::values::to_value`).
+enum Scalar<'a> {
+    Null(CelNull),
+    Bool(CelBool),
+    Int(CelInt),
+    Double(CelDouble),
+    UInt(CelUInt),
+    String(CelString<'a>),
+}
+
+impl<'a> Scalar<'a> {
+    fn of_node(node: &'a Node) -> Option<Scalar<'a>> {
+        Some(match &node.kind {
+            NodeKind::Null => Scalar::Null(CelNull),
+            NodeKind::Bool(value) => Scalar::Bool(CelBool::from(*value)),
+            NodeKind::Int(value) => Scalar::Int(CelInt::from(*value)),
+            NodeKind::Float(value) => Scalar::Double(CelDouble::from(*value)),
+            NodeKind::Str(text) => Scalar::String(CelString::from(&**text)),
+            NodeKind::Seq(_) | NodeKind::Map(_) => return None,
+        })
+    }
+
+    fn of_literal(literal: &'a Literal) -> Scalar<'a> {
+        match literal {
+            Literal::Null => Scalar::Null(CelNull),
+            Literal::Bool(value) => Scalar::Bool(CelBool::from(*value)),
+            Literal::Int(value) => Scalar::Int(CelInt::from(*value)),
+            Literal::UInt(value) => Scalar::UInt(CelUInt::from(*value)),
+            Literal::Double(value) => Scalar::Double(CelDouble::from(*value)),
+            Literal::String(text) => Scalar::String(CelString::from(text.as_str())),
+        }
+    }
+
+    fn as_val(&self) -> &dyn Val {
+        match self {
+            Scalar::Null(value) => value,
+            Scalar::Bool(value) => value,
+            Scalar::Int(value) => value,
+            Scalar::Double(value) => value,
+            Scalar::UInt(value) => value,
+            Scalar::String(value) => value,
+        }
+    }
+}
+
+/// An operand's value: a scalar made here, or a value the scope holds.
+enum Read<'a> {
+    Scalar(Scalar<'a>),
+    Held(&'a dyn Val),
+}
+
+impl Read<'_> {
+    fn as_val(&self) -> &dyn Val {
+        match self {
+            Read::Scalar(scalar) => scalar.as_val(),
+            Read::Held(value) => *value,
+        }
+    }
+}
+
+fn read<'a>(operand: &'a Operand, scope: &'a dyn NativeScope) -> Option<Read<'a>> {
+    match operand {
+        Operand::Field(path) => Scalar::of_node(path.walk(scope, &path.fields)?).map(Read::Scalar),
+        Operand::Size(path) => {
+            let node = path.walk(scope, &path.fields)?;
+            let size = match &node.kind {
+                NodeKind::Str(text) => text.chars().count(),
+                NodeKind::Seq(items) => items.len(),
+                NodeKind::Map(entries) => entries.len(),
+                _ => return None,
+            };
+            Some(Read::Scalar(Scalar::Int(CelInt::from(
+                i64::try_from(size).ok()?,
+            ))))
+        }
+        Operand::Name(name) => {
+            if scope.dotted() {
+                return None;
+            }
+            scope.value(name).map(Read::Held)
+        }
+        Operand::Literal(literal) => Some(Read::Scalar(Scalar::of_literal(literal))),
+    }
+}
+
+fn compare(
+    operator: Operator,
+    left: &Operand,
+    right: &Operand,
+    scope: &dyn NativeScope,
+) -> Option<bool> {
+    let left = read(left, scope)?;
+    let right = read(right, scope)?;
+    let (left, right) = (left.as_val(), right.as_val());
+    match operator {
+        Operator::Equals => Some(left.equals(right)),
+        Operator::NotEquals => Some(!left.equals(right)),
+        Operator::In => right.as_container()?.contains(left).ok(),
+        _ => {
+            let ordering = left.as_comparer()?.compare(right).ok()?;
+            Some(match operator {
+                Operator::Less => ordering.is_lt(),
+                Operator::LessEquals => ordering.is_le(),
+                Operator::Greater => ordering.is_gt(),
+                _ => ordering.is_ge(),
+            })
+        }
+    }
+}
