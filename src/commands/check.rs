@@ -11,11 +11,11 @@
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
-use super::output::write_output;
+use super::output::{write_output, ProtectedFiles};
 use super::progress::Progress;
 use super::{print_stdout, Outcome};
 use crate::cel::parse_date;
@@ -43,7 +43,45 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         })?),
         None => None,
     };
-    let pack = load_selected_pack(arguments.pack.as_deref())?;
+    // the pack is loaded and compiled on a thread of its own while the inputs are read and
+    // parsed (a parsed file then waits for it): on one department's dossier the two took
+    // about as long. Its errors come first, as when it was loaded before anything else.
+    let slot: OnceLock<Result<Pack, GuifanError>> = OnceLock::new();
+    let work = std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let loaded = load_selected_pack(arguments.pack.as_deref()).and_then(|pack| {
+                // a refused output is known as soon as the pack's files are
+                match &arguments.output {
+                    Some(output) => super::pack::pack_files(&pack)
+                        .refuse_clash(output)
+                        .map(|()| pack),
+                    None => Ok(pack),
+                }
+            });
+            let _ = slot.set(loaded);
+        });
+        check_while_loading(arguments, as_of, lang, PackSource::Loading(&slot))
+    });
+    let pack = match slot.into_inner() {
+        Some(Ok(pack)) => pack,
+        Some(Err(error)) => return Err(error),
+        None => {
+            return Err(GuifanError::Usage(
+                "the pack could not be loaded".to_string(),
+            ))
+        }
+    };
+    let (checked, protected, options) = work?;
+    report_checked(arguments, &pack, checked, &protected, &options)
+}
+
+/// What `check` needs beyond the pack, and the check itself, the pack given by `pack`.
+fn check_while_loading(
+    arguments: &CheckArgs,
+    as_of: Option<chrono::NaiveDate>,
+    lang: Lang,
+    pack: PackSource<'_>,
+) -> Result<(Checked, ProtectedFiles, CheckOptions), GuifanError> {
     let mut inputs = collect_inputs(&arguments.paths)?;
     // the --dossier file completes the item lists; found in a directory checked, it is not a
     // dossier of its own (it has no items)
@@ -59,7 +97,8 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         });
     }
     let sheets = SheetSettings::from_args(&arguments.sheet, arguments.max_input_bytes)?;
-    let mut protected = super::pack::pack_files(&pack);
+    // the pack's own files are refused by the thread that loads it
+    let mut protected = ProtectedFiles::default();
     if let Some(path) = &arguments.sheet.dossier {
         protected.add_path(format!("the dossier {}", path.display()), path);
     }
@@ -86,8 +125,8 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         },
     };
     let progress = Progress::for_inputs(&inputs, lang);
-    let mut checked = check_inputs_with(
-        &pack,
+    let checked = check_inputs_from(
+        pack,
         &inputs,
         &options,
         arguments.max_input_bytes,
@@ -95,6 +134,18 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         &progress,
     )?;
     progress.finish();
+    Ok((checked, protected, options))
+}
+
+/// The report of a check, written where `--output` says, and the outcome by `--fail-on`.
+fn report_checked(
+    arguments: &CheckArgs,
+    pack: &Pack,
+    mut checked: Checked,
+    protected: &ProtectedFiles,
+    options: &CheckOptions,
+) -> Result<Outcome, GuifanError> {
+    let lang = options.lang;
     checked
         .not_shown
         .cap(&mut checked.findings, arguments.max_run_findings);
@@ -107,10 +158,10 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         FailOn::Never => None,
     };
     let text = match arguments.format {
-        Format::Json => report::json::render(&checked.findings, &checked.documents, &pack, summary),
+        Format::Json => report::json::render(&checked.findings, &checked.documents, pack, summary),
         Format::Sarif => report::sarif::render(
             &checked.findings,
-            &pack,
+            pack,
             lang,
             summary.not_shown,
             std::env::current_dir().ok().as_deref(),
@@ -120,7 +171,7 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
             &checked.findings,
             &checked.documents,
             &checked.sources,
-            &pack,
+            pack,
             summary,
             lang,
         ),
@@ -154,14 +205,14 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
                 &checked.findings,
                 &checked.documents,
                 &checked.sources,
-                &pack,
+                pack,
                 summary,
                 options,
             )
         }
     };
     match &arguments.output {
-        Some(path) => write_output(path, &text, &protected)?,
+        Some(path) => write_output(path, &text, protected)?,
         None => print_stdout(&text)?,
     }
     let failing = threshold.is_some_and(|threshold| {
@@ -343,6 +394,46 @@ pub fn check_inputs_with(
     sheets: &SheetSettings,
     progress: &Progress,
 ) -> Result<Checked, GuifanError> {
+    check_inputs_from(
+        PackSource::Ready(pack),
+        inputs,
+        options,
+        max_input_bytes,
+        sheets,
+        progress,
+    )
+}
+
+/// The pack of a check: loaded, or being loaded by another thread.
+#[derive(Clone, Copy)]
+enum PackSource<'p> {
+    Ready(&'p Pack),
+    Loading(&'p OnceLock<Result<Pack, GuifanError>>),
+}
+
+impl<'p> PackSource<'p> {
+    /// The pack, once loaded; `None` when it failed to load (its error is reported instead of
+    /// anything the inputs gave).
+    fn wait(self) -> Option<&'p Pack> {
+        match self {
+            PackSource::Ready(pack) => Some(pack),
+            PackSource::Loading(slot) => slot.wait().as_ref().ok(),
+        }
+    }
+}
+
+/// [`check_inputs_with`] with a pack that may still be loading: each file is read and parsed
+/// (a dossier needs no pack for that) and then waits for it. A spreadsheet waits before it is
+/// read, since its columns are read with the pack's aliases.
+fn check_inputs_from(
+    pack: PackSource<'_>,
+    inputs: &[Input],
+    options: &CheckOptions,
+    max_input_bytes: u64,
+    sheets: &SheetSettings,
+    progress: &Progress,
+) -> Result<Checked, GuifanError> {
+    let no_pack = || GuifanError::Usage("the pack could not be loaded".to_string());
     // each file is read, parsed and checked by one task, and its trees dropped before the
     // next: memory stays near the size of the inputs, and the allocator does not slow down
     // among the debris of hundreds of trees (checking 200 dossiers after parsing them all took
@@ -353,10 +444,15 @@ pub fn check_inputs_with(
         .map(|input| {
             let (name, bytes) = read_input_bytes(input, max_input_bytes)?;
             let checked = if *input != Input::Stdin && sheet::is_sheet_name(&name) {
+                let pack = pack.wait().ok_or_else(no_pack)?;
                 check_sheet(pack, &name, bytes, options, sheets)
             } else {
-                decode_source(name, bytes)
-                    .and_then(|file| check_file(pack, Arc::new(file), options))
+                decode_source(name, bytes).and_then(|file| {
+                    let file = Arc::new(file);
+                    let dossiers = load_dossiers(&file)?;
+                    let pack = pack.wait().ok_or_else(no_pack)?;
+                    check_dossiers(pack, file, dossiers, options)
+                })
             };
             progress.file_done();
             checked
@@ -381,6 +477,16 @@ fn check_file(
     options: &CheckOptions,
 ) -> Result<CheckedFile, GuifanError> {
     let dossiers = load_dossiers(&file)?;
+    check_dossiers(pack, file, dossiers, options)
+}
+
+/// Checks the dossiers parsed from `file`.
+fn check_dossiers(
+    pack: &Pack,
+    file: Arc<SourceFile>,
+    dossiers: Vec<Dossier>,
+    options: &CheckOptions,
+) -> Result<CheckedFile, GuifanError> {
     let outcomes: Vec<(usize, DossierOutcome)> = dossiers
         .into_par_iter()
         .map(|dossier| (dossier.document, check_dossier(pack, dossier, options)))
