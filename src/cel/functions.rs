@@ -35,7 +35,7 @@ use cel::common::value::CowVal;
 use cel::ExecutionError;
 use chrono::{NaiveDate, TimeZone};
 
-use super::regex_cache::{cached_regex, regex_is_match};
+use super::regex_cache::{cached_regex, regex_is_match, with_local_regex};
 
 fn string_argument<'a, 'b, 'v>(
     args: &'a [CowVal<'b, 'v>],
@@ -291,10 +291,73 @@ pub(super) fn uscc_problem_function<'b, 'v>(
     Ok(CowVal::owned(CelString::from(problem)))
 }
 
+/// The `(name, pattern)` of each layout of a built-in list of built-in maps with a string
+/// `name` and `pattern`; `None` for anything else (which the general path reads, or refuses).
+fn borrowed_layouts(layouts: &dyn cel::common::value::Val) -> Option<Vec<(&str, &str)>> {
+    let list = layouts.downcast_ref::<types::CelList>()?;
+    list.inner()
+        .iter()
+        .map(|layout| {
+            let map = layout.downcast_ref::<types::CelMap>()?;
+            let field = |wanted: &str| {
+                map.inner().iter().find_map(|(key, value)| {
+                    let key = key.inner().downcast_ref::<CelString>()?;
+                    (key.inner() == wanted)
+                        .then(|| value.downcast_ref::<CelString>().map(CelString::inner))
+                        .flatten()
+                })
+            };
+            Some((field("name")?, field("pattern")?))
+        })
+        .collect()
+}
+
 pub(super) fn code_parts_function<'b, 'v>(
     args: Vec<CowVal<'b, 'v>>,
 ) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let code = string_argument(&args, 0, "code_parts")?.to_string();
+    // the layouts as the pack's variables hold them (a list of maps of strings), read in place:
+    // converting the list for every call was a tenth of a check's time
+    if let Some(layouts) = args.get(1).and_then(|value| borrowed_layouts(&**value)) {
+        for (name, pattern) in layouts {
+            let captured = with_local_regex(pattern, |compiled| {
+                compiled.captures(&code).map(|captures| {
+                    let mut parts: HashMap<cel::objects::Key, cel::Value> = HashMap::new();
+                    parts.insert(
+                        "layout".into(),
+                        cel::Value::String(Arc::new(name.to_string())),
+                    );
+                    for group in compiled.capture_names().flatten() {
+                        if let Some(matched) = captures.name(group) {
+                            parts.insert(
+                                group.into(),
+                                cel::Value::String(Arc::new(matched.as_str().to_string())),
+                            );
+                        }
+                    }
+                    parts
+                })
+            })
+            .map_err(|error| {
+                ExecutionError::function_error(
+                    "code_parts",
+                    format!("the layout {name} has an invalid pattern: {error}"),
+                )
+            })?;
+            if let Some(parts) = captured {
+                let value: Box<dyn cel::common::value::Val> =
+                    cel::Value::Map(cel::objects::Map::from(parts)).try_into()?;
+                return Ok(CowVal::Owned(value));
+            }
+        }
+        let empty: Box<dyn cel::common::value::Val> =
+            cel::Value::Map(cel::objects::Map::from(HashMap::<
+                cel::objects::Key,
+                cel::Value,
+            >::new()))
+            .try_into()?;
+        return Ok(CowVal::Owned(empty));
+    }
     let layouts = args
         .get(1)
         .map(|value| super::values::to_cel_value(&**value))

@@ -30,8 +30,8 @@ use crate::document::{Node, NodeKind};
 
 /// What an evaluation can read: the tree's node bound to a name, or the value of a name.
 pub trait NativeScope {
-    /// The node a binding of the tree holds; `None` when the name is anything else (a key
-    /// binding, a pack variable, a section, or unknown).
+    /// The node a binding of the tree, or a section of the dossier, holds; `None` when the name
+    /// is anything else (a key binding, a pack variable, `doc`, or unknown).
     fn node(&self, name: &str) -> Option<&Node>;
     /// The value of a name, as the interpreter would resolve it.
     fn value(&self, name: &str) -> Option<&dyn Val>;
@@ -50,6 +50,8 @@ pub enum Native {
     Compare(Operator, Operand, Operand),
     /// `text.matches('pattern')` or `matches(text, 'pattern')`.
     Matches(Operand, String),
+    /// A name or a field that holds a boolean (`entering`, `department.evaluation.passed`).
+    Truth(Operand),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +74,8 @@ pub enum Operand {
     /// A name alone (a pack variable, a key binding …), resolved as the interpreter does.
     Name(String),
     Literal(Literal),
+    /// A list of literals (`['dual_managed', 'vertical']`), the right side of `in`.
+    List(Vec<Literal>),
 }
 
 /// A literal as the interpreter makes it.
@@ -122,9 +126,21 @@ impl Native {
                             _ => return None,
                         };
                         let right = match operator {
-                            // membership in a name: a pack variable's list or map
+                            // membership in a name (a pack variable's list or map) or in a
+                            // list of literals
                             Operator::In => match &right.expr {
                                 Expr::Ident(name) => Operand::Name(name.clone()),
+                                Expr::List(list) if list.optional_indices.is_empty() => {
+                                    Operand::List(
+                                        list.elements
+                                            .iter()
+                                            .map(|element| match Operand::compile(&element.expr)? {
+                                                Operand::Literal(literal) => Some(literal),
+                                                _ => None,
+                                            })
+                                            .collect::<Option<Vec<_>>>()?,
+                                    )
+                                }
                                 _ => return None,
                             },
                             _ => Operand::compile(&right.expr)?,
@@ -151,6 +167,7 @@ impl Native {
                 path.fields.push(select.field.clone());
                 Some(Native::Has(path))
             }
+            Expr::Select(_) | Expr::Ident(_) => Some(Native::Truth(Operand::compile(expression)?)),
             _ => None,
         }
     }
@@ -188,6 +205,11 @@ impl Native {
                 }
             }
             Native::Compare(operator, left, right) => compare(*operator, left, right, scope),
+            Native::Truth(operand) => match read(operand, scope)? {
+                Read::Scalar(Scalar::Bool(value)) => Some(*value.inner()),
+                Read::Held(value) => value.downcast_ref::<CelBool>().map(|value| *value.inner()),
+                Read::Scalar(_) => None,
+            },
         }
     }
 }
@@ -359,6 +381,7 @@ fn read<'a>(operand: &'a Operand, scope: &'a dyn NativeScope) -> Option<Read<'a>
             scope.value(name).map(Read::Held)
         }
         Operand::Literal(literal) => Some(Read::Scalar(Scalar::of_literal(literal))),
+        Operand::List(_) => None,
     }
 }
 
@@ -369,6 +392,15 @@ fn compare(
     scope: &dyn NativeScope,
 ) -> Option<bool> {
     let left = read(left, scope)?;
+    if let (Operator::In, Operand::List(literals)) = (operator, right) {
+        // as the built-in list's `contains`: an element equal to the value
+        let value = left.as_val();
+        return Some(
+            literals
+                .iter()
+                .any(|literal| Scalar::of_literal(literal).as_val().equals(value)),
+        );
+    }
     let right = read(right, scope)?;
     let (left, right) = (left.as_val(), right.as_val());
     match operator {

@@ -54,12 +54,20 @@ thread_local! {
 
 /// Whether `text` matches `pattern`, compiled once per process (see [`cached_regex`]).
 pub(super) fn regex_is_match(pattern: &str, text: &str) -> Result<bool, regex::Error> {
+    with_local_regex(pattern, |compiled| compiled.is_match(text))
+}
+
+/// `with` given this thread's copy of `pattern`, compiled once per process.
+pub(super) fn with_local_regex<T>(
+    pattern: &str,
+    with: impl FnOnce(&regex::Regex) -> T,
+) -> Result<T, regex::Error> {
     LOCAL_REGEXES.with(|local| {
         if let Some(compiled) = local.borrow().get(pattern) {
-            return Ok(compiled.is_match(text));
+            return Ok(with(compiled));
         }
         let compiled = regex::Regex::clone(&*cached_regex(pattern)?);
-        let result = compiled.is_match(text);
+        let result = with(&compiled);
         let mut local = local.borrow_mut();
         if local.len() >= REGEX_CACHE_CAPACITY {
             local.clear();

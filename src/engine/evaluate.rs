@@ -33,6 +33,31 @@ struct Scope<'a, 'v> {
     bindings: Vec<(&'a str, LazyBinding<'a, 'v>)>,
     /// The pack's variables, `doc`, `as_of` and the sections, by name.
     names: &'a Names<'a, 'v>,
+    /// The nodes of the sections the names resolve to (for the native evaluator).
+    section_nodes: Option<&'a SectionNodes<'v>>,
+}
+
+/// The dossier's sections that a name resolves to (no variable, `doc` or `as_of` of the same
+/// name), by name, as nodes of the tree.
+type SectionNodes<'v> = HashMap<&'v str, &'v Node, BuildHasherDefault<crate::document::WordHasher>>;
+
+/// The [`SectionNodes`] of a dossier: its root's entries, in the order `sections` lists their
+/// values, where `names` resolves the name to that same value.
+fn section_nodes<'v>(
+    root: &'v Node,
+    sections: &[(&str, &(dyn Val + 'v))],
+    names: &Names<'_, 'v>,
+) -> SectionNodes<'v> {
+    let mut nodes = SectionNodes::default();
+    for (entry, (name, value)) in root.as_entries().unwrap_or_default().iter().zip(sections) {
+        let resolved = names.get(*name).copied();
+        if &*entry.key == *name
+            && resolved.is_some_and(|resolved| std::ptr::addr_eq(resolved, *value))
+        {
+            nodes.insert(&entry.key, &entry.value);
+        }
+    }
+    nodes
 }
 
 /// The names every evaluation of a dossier can read besides its bindings, in one table: the
@@ -114,14 +139,12 @@ fn context_for<'b, 'v>(
 
 impl NativeScope for Scope<'_, '_> {
     fn node(&self, name: &str) -> Option<&Node> {
-        let (_, binding) = self
-            .bindings
-            .iter()
-            .rev()
-            .find(|(bound, _)| *bound == name)?;
-        match binding.fixed {
-            Some(_) => None,
-            None => Some(binding.node),
+        match self.bindings.iter().rev().find(|(bound, _)| *bound == name) {
+            Some((_, binding)) => match binding.fixed {
+                Some(_) => None,
+                None => Some(binding.node),
+            },
+            None => self.section_nodes?.get(name).copied(),
         }
     }
 
@@ -448,6 +471,8 @@ pub fn evaluate(
         }
     }
 
+    let names = names(&variables, &sections, &doc, as_of.as_ref());
+    let section_nodes = section_nodes(&dossier.root, &sections, &names);
     let context = RuleContext {
         dotted: sections.iter().any(|(name, _)| name.contains('.')),
         titles: &pack.field_titles,
@@ -456,7 +481,8 @@ pub fn evaluate(
             .then_some(&pack.field_names),
         dossier,
         options,
-        names: &names(&variables, &sections, &doc, as_of.as_ref()),
+        names: &names,
+        section_nodes: &section_nodes,
         budget: &budget,
         not_shown: std::sync::Mutex::new(super::NotShown::default()),
     };
@@ -622,6 +648,7 @@ struct RuleContext<'a, 'v> {
     dossier: &'a Dossier,
     options: &'a CheckOptions,
     names: &'a Names<'a, 'v>,
+    section_nodes: &'a SectionNodes<'v>,
     budget: &'a DossierBudget,
     /// Findings dropped past the cap of a dossier (see `run_rule`).
     not_shown: std::sync::Mutex<super::NotShown>,
@@ -650,6 +677,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                 })
                 .collect(),
             names: self.names,
+            section_nodes: Some(self.section_nodes),
         }
     }
 
@@ -1259,6 +1287,7 @@ pub fn evaluate_expression(
         dotted: sections.iter().any(|(name, _)| name.contains('.')),
         bindings: Vec::new(),
         names: &names,
+        section_nodes: None,
     };
     match budget.run(|| evaluate_value(expression, &scope, &root)) {
         (_, spent) if spent.exhausted => Err(ExpressionFailure::Budget(
