@@ -915,12 +915,13 @@ impl<'a, 'v> RuleContext<'a, 'v> {
         let leads_nowhere = |child: &Node| {
             inner_starts_here && !matches!(child.kind, NodeKind::Seq(_) | NodeKind::Map(_))
         };
-        let mut each = |child: &'a Node, key: Value, child_path: String| {
+        // the key's value is made only for a level that binds it (`by`)
+        let mut each = |child: &'a Node, key: &dyn Fn() -> Value, child_path: String| {
             let mut bindings = element.bindings.clone();
             if let Some(key_binding) = &level.key_binding {
                 // the key has no node of its own: it shares the element's, which a later
                 // level never starts from (`by` names a string or an index, not a collection)
-                if let Ok(key) = BoxedVal::try_from(key) {
+                if let Ok(key) = BoxedVal::try_from(key()) {
                     bindings.push((key_binding, child, Some(Arc::from(key)), child_path.clone()));
                 }
             }
@@ -937,7 +938,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                     }
                     each(
                         item,
-                        Value::Int(position as i64),
+                        &|| Value::Int(position as i64),
                         format!("{path}/{position}"),
                     );
                 }
@@ -953,7 +954,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                     }
                     each(
                         &entry.value,
-                        Value::String(Arc::new(entry.key.to_string())),
+                        &|| Value::String(Arc::new(entry.key.to_string())),
                         format!("{path}/{}", escape_pointer_token(&entry.key)),
                     );
                 }
