@@ -207,7 +207,7 @@ pub fn read_input_bytes(input: &Input, max_bytes: u64) -> Result<(String, Vec<u8
     let (name, bytes) = match input {
         Input::Stdin => {
             let name = "<stdin>".to_string();
-            let bytes = read_bounded(std::io::stdin().lock(), &name, max_bytes)?;
+            let bytes = read_bounded(std::io::stdin().lock(), &name, max_bytes, 0)?;
             (name, bytes)
         }
         Input::File { display, path } => {
@@ -227,14 +227,33 @@ pub fn read_input_bytes(input: &Input, max_bytes: u64) -> Result<(String, Vec<u8
             if metadata.is_file() && metadata.len() > max_bytes {
                 return Err(too_large(display, max_bytes));
             }
-            (display.clone(), read_bounded(file, display, max_bytes)?)
+            // read into a buffer of the file's size: grown by doubling, a 40 MB file was
+            // copied again at every step
+            let size = if metadata.is_file() {
+                metadata.len()
+            } else {
+                0
+            };
+            (
+                display.clone(),
+                read_bounded(file, display, max_bytes, size)?,
+            )
         }
     };
     Ok((name, bytes))
 }
 
-fn read_bounded(reader: impl Read, name: &str, max_bytes: u64) -> Result<Vec<u8>, GuifanError> {
-    let mut bytes = Vec::new();
+/// Reads at most `max_bytes` (one more, to tell a text too long), into a buffer made for
+/// `expected` bytes (the size of a regular file, 0 when unknown).
+fn read_bounded(
+    reader: impl Read,
+    name: &str,
+    max_bytes: u64,
+    expected: u64,
+) -> Result<Vec<u8>, GuifanError> {
+    // one byte more than expected, so that reading to the end needs no second buffer
+    let capacity = usize::try_from(expected.min(max_bytes).saturating_add(1)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(capacity);
     reader
         .take(max_bytes + 1)
         .read_to_end(&mut bytes)

@@ -806,10 +806,10 @@ impl<'a, 'v> RuleContext<'a, 'v> {
     {
         {
             let scope = self.scope(element);
-            let element_path = element
+            let element_path: &str = element
                 .bindings
                 .last()
-                .map(|(_, _, _, path)| path.clone())
+                .map(|(_, _, _, path)| path.as_str())
                 .unwrap_or_default();
             if let Some(guard) = &rule.guard {
                 match self.evaluate_bool(guard, &scope, root) {
@@ -818,7 +818,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                     Outcome::NotBoolean(kind) => {
                         findings.push(self.rule_error(
                             rule,
-                            &element_path,
+                            element_path,
                             not_boolean(kind, "when", self.options.lang),
                         ));
                         return;
@@ -826,7 +826,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                     Outcome::Error(error) => {
                         findings.push(self.rule_error(
                             rule,
-                            &element_path,
+                            element_path,
                             explain_error(&error, self.options.lang),
                         ));
                         return;
@@ -834,7 +834,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                     Outcome::Exhausted => {
                         findings.push(self.rule_error(
                             rule,
-                            &element_path,
+                            element_path,
                             self.budget.exhausted_reason(self.options.lang),
                         ));
                         return;
@@ -843,20 +843,20 @@ impl<'a, 'v> RuleContext<'a, 'v> {
             }
             match self.evaluate_bool(&rule.assertion, &scope, root) {
                 Outcome::Holds => {}
-                Outcome::Fails => findings.push(self.violation(rule, &scope, &element_path, root)),
+                Outcome::Fails => findings.push(self.violation(rule, &scope, element_path, root)),
                 Outcome::NotBoolean(kind) => findings.push(self.rule_error(
                     rule,
-                    &element_path,
+                    element_path,
                     not_boolean(kind, "assert", self.options.lang),
                 )),
                 Outcome::Error(error) => findings.push(self.rule_error(
                     rule,
-                    &element_path,
+                    element_path,
                     explain_error(&error, self.options.lang),
                 )),
                 Outcome::Exhausted => findings.push(self.rule_error(
                     rule,
-                    &element_path,
+                    element_path,
                     self.budget.exhausted_reason(self.options.lang),
                 )),
             }
