@@ -27,6 +27,7 @@
 //! reads the world outside the dossier: the only date a rule sees is `as_of`, which the engine
 //! computes before evaluation. A function added here must keep it so (docs/SECURITY.md).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -35,7 +36,7 @@ use cel::common::value::CowVal;
 use cel::ExecutionError;
 use chrono::{NaiveDate, TimeZone};
 
-use super::regex_cache::{cached_regex, regex_is_match, with_local_regex};
+use super::regex_cache::{regex_is_match, with_local_regex};
 
 fn string_argument<'a, 'b, 'v>(
     args: &'a [CowVal<'b, 'v>],
@@ -315,92 +316,35 @@ fn borrowed_layouts(layouts: &dyn cel::common::value::Val) -> Option<Vec<(&str, 
 pub(super) fn code_parts_function<'b, 'v>(
     args: Vec<CowVal<'b, 'v>>,
 ) -> Result<CowVal<'b, 'v>, ExecutionError> {
-    let code = string_argument(&args, 0, "code_parts")?.to_string();
-    // the layouts as the pack's variables hold them (a list of maps of strings), read in place:
-    // converting the list for every call was a tenth of a check's time
-    if let Some(layouts) = args.get(1).and_then(|value| borrowed_layouts(&**value)) {
-        for (name, pattern) in layouts {
-            let captured = with_local_regex(pattern, |compiled| {
-                compiled.captures(&code).map(|captures| {
-                    let mut parts: HashMap<cel::objects::Key, cel::Value> = HashMap::new();
-                    parts.insert(
-                        "layout".into(),
-                        cel::Value::String(Arc::new(name.to_string())),
-                    );
-                    for group in compiled.capture_names().flatten() {
-                        if let Some(matched) = captures.name(group) {
-                            parts.insert(
-                                group.into(),
-                                cel::Value::String(Arc::new(matched.as_str().to_string())),
-                            );
-                        }
+    let code = string_argument(&args, 0, "code_parts")?;
+    // a layout is refused only when it is reached, as it always was
+    for layout in code_layouts(args.get(1).map(|value| &**value))? {
+        let (name, pattern) = layout?;
+        let captured = with_local_regex(&pattern, |compiled| {
+            compiled.captures(code).map(|captures| {
+                let mut parts: HashMap<cel::objects::Key, cel::Value> = HashMap::new();
+                parts.insert(
+                    "layout".into(),
+                    cel::Value::String(Arc::new(name.to_string())),
+                );
+                for group in compiled.capture_names().flatten() {
+                    if let Some(matched) = captures.name(group) {
+                        parts.insert(
+                            group.into(),
+                            cel::Value::String(Arc::new(matched.as_str().to_string())),
+                        );
                     }
-                    parts
-                })
+                }
+                parts
             })
-            .map_err(|error| {
-                ExecutionError::function_error(
-                    "code_parts",
-                    format!("the layout {name} has an invalid pattern: {error}"),
-                )
-            })?;
-            if let Some(parts) = captured {
-                let value: Box<dyn cel::common::value::Val> =
-                    cel::Value::Map(cel::objects::Map::from(parts)).try_into()?;
-                return Ok(CowVal::Owned(value));
-            }
-        }
-        let empty: Box<dyn cel::common::value::Val> =
-            cel::Value::Map(cel::objects::Map::from(HashMap::<
-                cel::objects::Key,
-                cel::Value,
-            >::new()))
-            .try_into()?;
-        return Ok(CowVal::Owned(empty));
-    }
-    let layouts = args
-        .get(1)
-        .map(|value| super::values::to_cel_value(&**value))
-        .transpose()?;
-    let Some(cel::Value::List(layouts)) = layouts else {
-        return Err(ExecutionError::function_error(
-            "code_parts",
-            "expects a list of layouts",
-        ));
-    };
-    let field = |layout: &cel::Value, key: &str| -> Option<String> {
-        match layout {
-            cel::Value::Map(map) => match map.get(&cel::objects::Key::from(key)) {
-                Some(cel::Value::String(text)) => Some(text.to_string()),
-                _ => None,
-            },
-            _ => None,
-        }
-    };
-    for layout in layouts.iter() {
-        let (Some(name), Some(pattern)) = (field(layout, "name"), field(layout, "pattern")) else {
-            return Err(ExecutionError::function_error(
-                "code_parts",
-                "a layout is a map with a `name` and a `pattern`",
-            ));
-        };
-        let compiled = cached_regex(&pattern).map_err(|error| {
+        })
+        .map_err(|error| {
             ExecutionError::function_error(
                 "code_parts",
                 format!("the layout {name} has an invalid pattern: {error}"),
             )
         })?;
-        if let Some(captures) = compiled.captures(&code) {
-            let mut parts: HashMap<cel::objects::Key, cel::Value> = HashMap::new();
-            parts.insert("layout".into(), cel::Value::String(Arc::new(name)));
-            for group in compiled.capture_names().flatten() {
-                if let Some(matched) = captures.name(group) {
-                    parts.insert(
-                        group.into(),
-                        cel::Value::String(Arc::new(matched.as_str().to_string())),
-                    );
-                }
-            }
+        if let Some(parts) = captured {
             let value: Box<dyn cel::common::value::Val> =
                 cel::Value::Map(cel::objects::Map::from(parts)).try_into()?;
             return Ok(CowVal::Owned(value));
@@ -415,6 +359,51 @@ pub(super) fn code_parts_function<'b, 'v>(
     Ok(CowVal::Owned(empty))
 }
 
+/// The `(name, pattern)` of each layout `code_parts` is given. The layouts as the pack's
+/// variables hold them (a built-in list of maps of strings) are read in place: converting the
+/// list for every call was a tenth of a check's time. Any other value is converted: refused
+/// unless it is a list, and each of its elements unless it is a map with a string `name` and
+/// `pattern`.
+#[allow(clippy::type_complexity)]
+fn code_layouts(
+    layouts: Option<&dyn cel::common::value::Val>,
+) -> Result<Vec<Result<(Cow<'_, str>, Cow<'_, str>), ExecutionError>>, ExecutionError> {
+    if let Some(borrowed) = layouts.and_then(borrowed_layouts) {
+        return Ok(borrowed
+            .into_iter()
+            .map(|(name, pattern)| Ok((Cow::Borrowed(name), Cow::Borrowed(pattern))))
+            .collect());
+    }
+    let Some(cel::Value::List(layouts)) = layouts.map(super::values::to_cel_value).transpose()?
+    else {
+        return Err(ExecutionError::function_error(
+            "code_parts",
+            "expects a list of layouts",
+        ));
+    };
+    let field = |layout: &cel::Value, key: &str| -> Option<String> {
+        match layout {
+            cel::Value::Map(map) => match map.get(&cel::objects::Key::from(key)) {
+                Some(cel::Value::String(text)) => Some(text.to_string()),
+                _ => None,
+            },
+            _ => None,
+        }
+    };
+    Ok(layouts
+        .iter()
+        .map(
+            |layout| match (field(layout, "name"), field(layout, "pattern")) {
+                (Some(name), Some(pattern)) => Ok((Cow::Owned(name), Cow::Owned(pattern))),
+                _ => Err(ExecutionError::function_error(
+                    "code_parts",
+                    "a layout is a map with a `name` and a `pattern`",
+                )),
+            },
+        )
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -425,6 +414,40 @@ mod tests {
         let env = environment();
         let program = env.compile(expression).expect("compiles");
         program.execute(&Context::with_env(env))
+    }
+
+    #[test]
+    fn code_parts_reads_its_layouts_and_refuses_a_bad_one_when_it_reaches_it() {
+        let layout = "{'name': 'a', 'pattern': '^X(?P<n>[0-9])$'}";
+        assert_eq!(
+            evaluate(&format!("code_parts('X1', [{layout}]).n")),
+            Ok(Value::String(Arc::new("1".to_string())))
+        );
+        assert_eq!(
+            evaluate(&format!("code_parts('X1', [{layout}]).layout")),
+            Ok(Value::String(Arc::new("a".to_string())))
+        );
+        assert_eq!(
+            evaluate(&format!("code_parts('Z', [{layout}]) == {{}}")),
+            Ok(Value::Bool(true))
+        );
+        // a malformed layout after the one that matches is never reached
+        assert_eq!(
+            evaluate(&format!("code_parts('X1', [{layout}, {{'name': 'b'}}]).n")),
+            Ok(Value::String(Arc::new("1".to_string())))
+        );
+        let error = |text: &str| match evaluate(text) {
+            Err(error) => error.to_string(),
+            Ok(value) => panic!("{text} gave {value:?}"),
+        };
+        assert!(
+            error(&format!("code_parts('Y', [{layout}, {{'name': 'b'}}])"))
+                .contains("a layout is a map with a `name` and a `pattern`")
+        );
+        // not a list: refused by the overload (string, list) before the function runs
+        assert!(error("code_parts('Y', 'x')").contains("code_parts"));
+        assert!(error("code_parts('Y', [{'name': 'c', 'pattern': '('}])")
+            .contains("the layout c has an invalid pattern"));
     }
 
     #[test]
