@@ -335,6 +335,34 @@ fn deep_brackets_are_refused_in_a_sentence_not_debug_text() {
     assert!(!stderr.contains("OtherError"), "{stderr}");
 }
 
+/// 32 brackets deep is within the limit: the pack loads in `check` (on the thread that loads
+/// it while the inputs are read), whether the text parses or not. The text that does not parse
+/// is reparsed by the ANTLR parser for its message, which recurses deepest.
+#[test]
+fn brackets_32_deep_load_in_check_parsed_or_not() {
+    for (assertion, code) in [
+        (format!("{}1{} == 1", "(".repeat(32), ")".repeat(32)), 0),
+        (format!("{}1 +{} == 1", "(".repeat(32), ")".repeat(32)), 2),
+    ] {
+        let scratch = Scratch::new();
+        scratch.pack(
+            "",
+            &format!(
+                "  - id: deep-brackets\n    clauses: [\"1\"]\n    assert: {assertion}\n    message: {{zh: \"深\", en: \"deep\"}}\n"
+            ),
+        );
+        scratch.write("d.yaml", "submitted_on: 2026-01-01\n");
+        let output = timed(|| guifan_in(scratch.path(), &["check", "--pack", "pack", "d.yaml"]));
+        assert_no_crash(&output);
+        let stderr = text(&output.stderr);
+        assert_eq!(output.status.code(), Some(code), "{stderr}");
+        if code == 2 {
+            assert!(stderr.contains("CEL syntax error"), "{stderr}");
+            assert!(stderr.contains("pack/pack.yaml:16:"), "{stderr}");
+        }
+    }
+}
+
 #[test]
 fn four_nested_comprehensions_are_refused_at_load() {
     let scratch = Scratch::new();

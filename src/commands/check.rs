@@ -47,9 +47,10 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
     // parsed (a parsed file then waits for it): on one department's dossier the two took
     // about as long. Its errors come first, as when it was loaded before anything else.
     let slot: OnceLock<Result<Pack, GuifanError>> = OnceLock::new();
-    let work = std::thread::scope(|scope| {
-        scope.spawn(|| {
-            let loaded = load_selected_pack(arguments.pack.as_deref()).and_then(|pack| {
+    let load = || {
+        // a panic while loading must not leave the files waiting for a pack forever
+        let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            load_selected_pack(arguments.pack.as_deref()).and_then(|pack| {
                 // a refused output is known as soon as the pack's files are
                 match &arguments.output {
                     Some(output) => super::pack::pack_files(&pack)
@@ -57,9 +58,25 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
                         .map(|()| pack),
                     None => Ok(pack),
                 }
-            });
-            let _ = slot.set(loaded);
+            })
+        }))
+        .unwrap_or_else(|_| {
+            Err(GuifanError::Usage(
+                "the pack could not be loaded: its loader stopped".to_string(),
+            ))
         });
+        let _ = slot.set(loaded);
+    };
+    let work = std::thread::scope(|scope| {
+        // the stack of the command thread (`main.rs`): the CEL parsers recurse per level
+        let spawned = std::thread::Builder::new()
+            .name("guifan-pack".to_string())
+            .stack_size(LOADER_STACK_BYTES)
+            .spawn_scoped(scope, load);
+        if spawned.is_err() {
+            // no thread to spare: the pack first, then the inputs, as before
+            load();
+        }
         check_while_loading(arguments, as_of, lang, PackSource::Loading(&slot))
     });
     let pack = match slot.into_inner() {
@@ -74,6 +91,10 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
     let (checked, protected, options) = work?;
     report_checked(arguments, &pack, checked, &protected, &options)
 }
+
+/// The stack of the thread that loads the pack: as the command thread's (`main.rs`), since the
+/// CEL parsers recurse once per level of an expression.
+const LOADER_STACK_BYTES: usize = 256 << 20;
 
 /// What `check` needs beyond the pack, and the check itself, the pack given by `pack`.
 fn check_while_loading(
