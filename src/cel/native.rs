@@ -1,8 +1,9 @@
 //! The common shapes of a rule's expression, evaluated on the dossier's tree without the
 //! interpreter: presence (`has(item.legal_basis)`), sizes (`size(item.name) > 0`), a literal
 //! pattern (`item.task_type.matches('^[0-9]{2}$')`), comparisons of fields and literals
-//! (`item.promised_limit.value <= item.statutory_limit.value`), membership in a pack variable
-//! (`item.window in window_ids`), and `&&`, `||`, `!` of them.
+//! (`item.promised_limit.value <= item.statutory_limit.value`), booleans (`entering`),
+//! membership in a pack variable (`item.window in window_ids`) or in a list of literals, and
+//! `&&`, `||`, `!` of them, over the bindings of the tree and the dossier's sections.
 //!
 //! Why by hand: the `cel` interpreter makes a context, resolves every name through it, and
 //! boxes every value it reads, about 1.3 µs an evaluation; these shapes are most of what the
@@ -48,8 +49,10 @@ pub enum Native {
     /// `has(root.a.b)`: whether `b` is a key of the mapping at `root.a`.
     Has(Path),
     Compare(Operator, Operand, Operand),
-    /// `text.matches('pattern')` or `matches(text, 'pattern')`.
-    Matches(Operand, String),
+    /// `text.matches('pattern')` or `matches(text, 'pattern')`, the text a field.
+    Matches(Path, String),
+    /// `value in ['a', 'b']`: membership in a list of literals.
+    InLiterals(Operand, Vec<Literal>),
     /// A name or a field that holds a boolean (`entering`, `department.evaluation.passed`).
     Truth(Operand),
 }
@@ -74,8 +77,6 @@ pub enum Operand {
     /// A name alone (a pack variable, a key binding …), resolved as the interpreter does.
     Name(String),
     Literal(Literal),
-    /// A list of literals (`['dual_managed', 'vertical']`), the right side of `in`.
-    List(Vec<Literal>),
 }
 
 /// A literal as the interpreter makes it.
@@ -125,31 +126,28 @@ impl Native {
                             operators::IN => Operator::In,
                             _ => return None,
                         };
-                        let right = match operator {
+                        let left = Operand::compile(&left.expr)?;
+                        let right = match (operator, &right.expr) {
                             // membership in a name (a pack variable's list or map) or in a
                             // list of literals
-                            Operator::In => match &right.expr {
-                                Expr::Ident(name) => Operand::Name(name.clone()),
-                                Expr::List(list) if list.optional_indices.is_empty() => {
-                                    Operand::List(
-                                        list.elements
-                                            .iter()
-                                            .map(|element| match Operand::compile(&element.expr)? {
-                                                Operand::Literal(literal) => Some(literal),
-                                                _ => None,
-                                            })
-                                            .collect::<Option<Vec<_>>>()?,
-                                    )
-                                }
-                                _ => return None,
-                            },
-                            _ => Operand::compile(&right.expr)?,
+                            (Operator::In, Expr::Ident(name)) => Operand::Name(name.clone()),
+                            (Operator::In, Expr::List(list))
+                                if list.optional_indices.is_empty() =>
+                            {
+                                let literals = list
+                                    .elements
+                                    .iter()
+                                    .map(|element| match Operand::compile(&element.expr)? {
+                                        Operand::Literal(literal) => Some(literal),
+                                        _ => None,
+                                    })
+                                    .collect::<Option<Vec<_>>>()?;
+                                return Some(Native::InLiterals(left, literals));
+                            }
+                            (Operator::In, _) => return None,
+                            (_, right) => Operand::compile(right)?,
                         };
-                        Some(Native::Compare(
-                            operator,
-                            Operand::compile(&left.expr)?,
-                            right,
-                        ))
+                        Some(Native::Compare(operator, left, right))
                     }
                     _ => None,
                 }
@@ -194,15 +192,19 @@ impl Native {
                     _ => None,
                 }
             }
-            Native::Matches(text, pattern) => {
-                let node = match text {
-                    Operand::Field(path) => path.walk(scope, &path.fields)?,
-                    _ => return None,
-                };
-                match &node.kind {
-                    NodeKind::Str(text) => regex_is_match(pattern, text).ok(),
-                    _ => None,
-                }
+            Native::Matches(text, pattern) => match &text.walk(scope, &text.fields)?.kind {
+                NodeKind::Str(text) => regex_is_match(pattern, text).ok(),
+                _ => None,
+            },
+            Native::InLiterals(operand, literals) => {
+                // as the built-in list's `contains`: an element equal to the value
+                let value = read(operand, scope)?;
+                let value = value.as_val();
+                Some(
+                    literals
+                        .iter()
+                        .any(|literal| Scalar::of_literal(literal).as_val().equals(value)),
+                )
             }
             Native::Compare(operator, left, right) => compare(*operator, left, right, scope),
             Native::Truth(operand) => match read(operand, scope)? {
@@ -216,10 +218,9 @@ impl Native {
 
 fn matches(text: &Expr, pattern: &Expr) -> Option<Native> {
     match pattern {
-        Expr::Literal(LiteralValue::String(pattern)) => Some(Native::Matches(
-            Operand::Field(Path::compile(text)?),
-            pattern.to_string(),
-        )),
+        Expr::Literal(LiteralValue::String(pattern)) => {
+            Some(Native::Matches(Path::compile(text)?, pattern.to_string()))
+        }
         _ => None,
     }
 }
@@ -381,7 +382,6 @@ fn read<'a>(operand: &'a Operand, scope: &'a dyn NativeScope) -> Option<Read<'a>
             scope.value(name).map(Read::Held)
         }
         Operand::Literal(literal) => Some(Read::Scalar(Scalar::of_literal(literal))),
-        Operand::List(_) => None,
     }
 }
 
@@ -392,15 +392,6 @@ fn compare(
     scope: &dyn NativeScope,
 ) -> Option<bool> {
     let left = read(left, scope)?;
-    if let (Operator::In, Operand::List(literals)) = (operator, right) {
-        // as the built-in list's `contains`: an element equal to the value
-        let value = left.as_val();
-        return Some(
-            literals
-                .iter()
-                .any(|literal| Scalar::of_literal(literal).as_val().equals(value)),
-        );
-    }
     let right = read(right, scope)?;
     let (left, right) = (left.as_val(), right.as_val());
     match operator {

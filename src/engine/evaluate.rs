@@ -103,6 +103,25 @@ impl<'v> LazyBinding<'_, 'v> {
     }
 }
 
+impl<'v> Scope<'_, 'v> {
+    /// The innermost binding of that name.
+    fn binding(&self, name: &str) -> Option<&LazyBinding<'_, 'v>> {
+        self.bindings
+            .iter()
+            .rev()
+            .find(|(bound, _)| *bound == name)
+            .map(|(_, binding)| binding)
+    }
+
+    /// What a name resolves to: a binding, else a variable, `doc`, `as_of` or a section.
+    fn lookup(&self, name: &str) -> Option<&(dyn Val + 'v)> {
+        match self.binding(name) {
+            Some(binding) => Some(binding.value()),
+            None => self.names.get(name).copied(),
+        }
+    }
+}
+
 impl VariableResolver for Scope<'_, '_> {
     fn resolve<'b>(&'b self, name: &str) -> Option<CowVal<'b, 'b>> {
         // `item.recognition.recognized_on` is asked for whole, then without its last segment,
@@ -110,10 +129,7 @@ impl VariableResolver for Scope<'_, '_> {
         if !self.dotted && name.contains('.') {
             return None;
         }
-        if let Some((_, binding)) = self.bindings.iter().rev().find(|(bound, _)| *bound == name) {
-            return Some(CowVal::Borrowed(binding.value()));
-        }
-        self.names.get(name).map(|value| CowVal::Borrowed(*value))
+        self.lookup(name).map(CowVal::Borrowed)
     }
 }
 
@@ -139,8 +155,8 @@ fn context_for<'b, 'v>(
 
 impl NativeScope for Scope<'_, '_> {
     fn node(&self, name: &str) -> Option<&Node> {
-        match self.bindings.iter().rev().find(|(bound, _)| *bound == name) {
-            Some((_, binding)) => match binding.fixed {
+        match self.binding(name) {
+            Some(binding) => match binding.fixed {
                 Some(_) => None,
                 None => Some(binding.node),
             },
@@ -149,10 +165,7 @@ impl NativeScope for Scope<'_, '_> {
     }
 
     fn value(&self, name: &str) -> Option<&dyn Val> {
-        if let Some((_, binding)) = self.bindings.iter().rev().find(|(bound, _)| *bound == name) {
-            return Some(binding.value());
-        }
-        self.names.get(name).copied()
+        self.lookup(name)
     }
 
     fn dotted(&self) -> bool {
@@ -947,19 +960,23 @@ impl<'a, 'v> RuleContext<'a, 'v> {
         let leads_nowhere = |child: &Node| {
             inner_starts_here && !matches!(child.kind, NodeKind::Seq(_) | NodeKind::Map(_))
         };
-        // the key's value is made only for a level that binds it (`by`)
         // the collection's pointer, shared by the pointers of its elements
         let parent: Arc<str> = Arc::from(path);
-        let mut each = |child: &'a Node, key: &dyn Fn() -> Value, last: Segment<'a>| {
+        let mut each = |child: &'a Node, last: Segment<'a>| {
             let pointer = Pointer {
                 parent: Arc::clone(&parent),
                 last,
             };
             let mut bindings = element.bindings.clone();
             if let Some(key_binding) = &level.key_binding {
-                // the key has no node of its own: it shares the element's, which a later
-                // level never starts from (`by` names a string or an index, not a collection)
-                if let Ok(key) = BoxedVal::try_from(key()) {
+                // the key (made only for a level that binds it with `by`) has no node of its
+                // own: it shares the element's, which a later level never starts from (`by`
+                // names a string or an index, not a collection)
+                let key = match last {
+                    Segment::Index(position) => Value::Int(position as i64),
+                    Segment::Key(key) => Value::String(Arc::new(key.to_string())),
+                };
+                if let Ok(key) = BoxedVal::try_from(key) {
                     bindings.push((key_binding, child, Some(Arc::from(key)), pointer.clone()));
                 }
             }
@@ -974,11 +991,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                     if leads_nowhere(item) {
                         continue;
                     }
-                    each(
-                        item,
-                        &|| Value::Int(position as i64),
-                        Segment::Index(position),
-                    );
+                    each(item, Segment::Index(position));
                 }
             }
             NodeKind::Map(entries) => {
@@ -990,11 +1003,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                     if excluded || leads_nowhere(&entry.value) {
                         continue;
                     }
-                    each(
-                        &entry.value,
-                        &|| Value::String(Arc::new(entry.key.to_string())),
-                        Segment::Key(&entry.key),
-                    );
+                    each(&entry.value, Segment::Key(&entry.key));
                 }
             }
             _ => {}
