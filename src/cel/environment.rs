@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, LazyLock};
 
-use cel::common::ast::Expr;
+use cel::common::ast::{EntryExpr, Expr, IdedExpr};
 use cel::common::types;
 use cel::parser::{Expression, ParseErrors, PrattParser};
 use cel::Env;
@@ -51,41 +51,53 @@ pub fn parse(text: &str) -> Result<Expression, ParseErrors> {
 fn calls_extension_macro(expr: &Expr) -> bool {
     let mut stack = vec![expr];
     while let Some(expr) = stack.pop() {
-        match expr {
-            Expr::Call(call) => {
-                if EXTENSION_MACROS.contains(&call.func_name.as_str()) {
-                    return true;
-                }
-                stack.extend(call.target.as_deref().map(|target| &target.expr));
-                stack.extend(call.args.iter().map(|argument| &argument.expr));
+        if let Expr::Call(call) = expr {
+            if EXTENSION_MACROS.contains(&call.func_name.as_str()) {
+                return true;
             }
-            Expr::Comprehension(comprehension) => stack.extend([
-                &comprehension.iter_range.expr,
-                &comprehension.accu_init.expr,
-                &comprehension.loop_cond.expr,
-                &comprehension.loop_step.expr,
-                &comprehension.result.expr,
-            ]),
-            Expr::List(list) => stack.extend(list.elements.iter().map(|element| &element.expr)),
-            Expr::Map(map) => {
-                for entry in &map.entries {
-                    if let cel::common::ast::EntryExpr::MapEntry(entry) = &entry.expr {
-                        stack.extend([&entry.key.expr, &entry.value.expr]);
-                    }
-                }
-            }
-            Expr::Select(select) => stack.push(&select.operand.expr),
-            Expr::Struct(structure) => {
-                for field in &structure.entries {
-                    if let cel::common::ast::EntryExpr::StructField(field) = &field.expr {
-                        stack.push(&field.value.expr);
-                    }
-                }
-            }
-            Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
         }
+        each_sub_expression(expr, |child| stack.push(&child.expr));
     }
     false
+}
+
+/// Visits the expressions directly below `expr`: a call's target and arguments, a
+/// comprehension's parts, a list's elements, a map's keys and values, a struct's field values,
+/// a selection's operand. For the walks over a parsed tree that need no recursion.
+pub fn each_sub_expression<'e>(expr: &'e Expr, mut visit: impl FnMut(&'e IdedExpr)) {
+    match expr {
+        Expr::Call(call) => {
+            call.target.as_deref().into_iter().for_each(&mut visit);
+            call.args.iter().for_each(visit);
+        }
+        Expr::Comprehension(comprehension) => [
+            &comprehension.iter_range,
+            &comprehension.accu_init,
+            &comprehension.loop_cond,
+            &comprehension.loop_step,
+            &comprehension.result,
+        ]
+        .into_iter()
+        .for_each(visit),
+        Expr::List(list) => list.elements.iter().for_each(visit),
+        Expr::Map(map) => {
+            for entry in &map.entries {
+                if let EntryExpr::MapEntry(entry) = &entry.expr {
+                    visit(&entry.key);
+                    visit(&entry.value);
+                }
+            }
+        }
+        Expr::Select(select) => visit(&select.operand),
+        Expr::Struct(structure) => {
+            for entry in &structure.entries {
+                if let EntryExpr::StructField(field) = &entry.expr {
+                    visit(&field.value);
+                }
+            }
+        }
+        Expr::Ident(_) | Expr::Literal(_) | Expr::Unspecified => {}
+    }
 }
 
 /// The functions guifan adds (`functions.rs`), for static checks of rule expressions.

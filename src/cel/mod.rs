@@ -12,7 +12,7 @@ mod native;
 mod regex_cache;
 mod values;
 
-pub use environment::{environment, parse, CUSTOM_FUNCTIONS};
+pub use environment::{each_sub_expression, environment, parse, CUSTOM_FUNCTIONS};
 pub use functions::{
     date_to_timestamp, parse_date, uscc_check_character, uscc_is_valid, uscc_problem,
 };

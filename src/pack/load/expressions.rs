@@ -243,48 +243,11 @@ pub const MAX_EXPRESSION_DEPTH: usize = 100;
 /// How many levels a compiled expression nests (a literal is 1), counted without recursion so
 /// that the count itself cannot overflow the stack.
 fn expression_depth(root: &cel::common::ast::IdedExpr) -> usize {
-    use cel::common::ast::{EntryExpr, Expr};
     let mut deepest = 0;
     let mut pending = vec![(root, 1usize)];
     while let Some((node, depth)) = pending.pop() {
         deepest = deepest.max(depth);
-        let below = depth + 1;
-        match &node.expr {
-            Expr::Call(call) => {
-                pending.extend(call.target.iter().map(|target| (&**target, below)));
-                pending.extend(call.args.iter().map(|argument| (argument, below)));
-            }
-            Expr::Comprehension(comprehension) => pending.extend(
-                [
-                    &comprehension.iter_range,
-                    &comprehension.accu_init,
-                    &comprehension.loop_cond,
-                    &comprehension.loop_step,
-                    &comprehension.result,
-                ]
-                .map(|part| (part, below)),
-            ),
-            Expr::List(list) => {
-                pending.extend(list.elements.iter().map(|element| (element, below)))
-            }
-            Expr::Select(select) => pending.push((&select.operand, below)),
-            Expr::Map(map) => {
-                for entry in &map.entries {
-                    if let EntryExpr::MapEntry(entry) = &entry.expr {
-                        pending.push((&entry.key, below));
-                        pending.push((&entry.value, below));
-                    }
-                }
-            }
-            Expr::Struct(structure) => {
-                for entry in &structure.entries {
-                    if let EntryExpr::StructField(field) = &entry.expr {
-                        pending.push((&field.value, below));
-                    }
-                }
-            }
-            Expr::Unspecified | Expr::Ident(_) | Expr::Literal(_) => {}
-        }
+        crate::cel::each_sub_expression(&node.expr, |child| pending.push((child, depth + 1)));
     }
     deepest
 }
