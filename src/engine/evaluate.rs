@@ -126,10 +126,35 @@ impl VariableResolver for Scope<'_, '_> {
     fn resolve<'b>(&'b self, name: &str) -> Option<CowVal<'b, 'b>> {
         // `item.recognition.recognized_on` is asked for whole, then without its last segment,
         // and so on: no name of a scope has a dot unless a section does
-        if !self.dotted && name.contains('.') {
-            return None;
+        if name.contains('.') {
+            return match self.dotted {
+                true => self.lookup(name).map(CowVal::Borrowed),
+                false => self.binding_field(name).map(CowVal::Owned),
+            };
         }
         self.lookup(name).map(CowVal::Borrowed)
+    }
+}
+
+impl<'v> Scope<'_, 'v> {
+    /// `item.legal_basis.name` read on the tree: the value the interpreter would select from
+    /// the binding's view one field at a time. Why: to select a field, the interpreter first
+    /// asks the view whether it is an optional, and a view answers that by making the built-in
+    /// map of all its entries (see `NodeMap::as_builtin`): an item of twenty fields was copied
+    /// for each binding that a field was read from. Nothing where a field is missing or the
+    /// binding is a key or an index: the interpreter then selects from the shorter name, as
+    /// before, and gives its own error.
+    fn binding_field(&self, name: &str) -> Option<BoxedVal<'v>> {
+        let mut segments = name.split('.');
+        let binding = self.binding(segments.next()?)?;
+        if binding.fixed.is_some() {
+            return None;
+        }
+        let mut node = binding.node;
+        for segment in segments {
+            node = node.get(segment)?;
+        }
+        Some(to_value(node))
     }
 }
 
