@@ -7,6 +7,12 @@
 //! itself and made JSON no faster to read than YAML (docs/PERFORMANCE.md). Keys need one thing
 //! jiter does not give: their own range. It is found from the positions around them (only
 //! white space, `{`, `,` and `:` can lie between a key and its neighbours).
+//!
+//! A long text is read on several threads (see [`Speculation`]): the elements of a long list
+//! are independent, and reading was the longer half of checking a 40 MB list.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Condvar, Mutex, PoisonError};
 
 use jiter::{Jiter, JiterError, Peek};
 
@@ -23,68 +29,338 @@ pub fn parse_json(source: &SourceFile) -> Result<Node, SyntaxError> {
             label: "a JSON object was expected".to_string(),
         });
     }
-    let mut reader = Reader {
-        source,
-        jiter: Jiter::new(bytes),
-        strings: Interner::default(),
-        spare_items: Vec::new(),
-        spare_entries: Vec::new(),
-    };
-    let peek = reader
-        .jiter
-        .peek()
-        .map_err(|error| syntax_error(source, &error))?;
-    let root = reader.value(peek, 0)?;
-    reader
-        .jiter
-        .finish()
-        .map_err(|error| syntax_error(source, &error))?;
-    Ok(root)
+    let points = split_points(bytes, rayon::current_num_threads());
+    read_in_pieces(source, &points, false).0
+}
+
+/// The text read from its start, with the elements of lists read ahead from each of `points`
+/// on the pool's threads (see [`Speculation`]), or, with `ahead_first` (for the tests), read
+/// ahead on this thread before the rest, so that each is ready when a reader lands on it. Also
+/// gives how many readings ahead were taken.
+fn read_in_pieces(
+    source: &SourceFile,
+    points: &[usize],
+    ahead_first: bool,
+) -> (Result<Node, SyntaxError>, usize) {
+    let speculations: Vec<Speculation> = points.iter().copied().map(Speculation::new).collect();
+    if speculations.is_empty() {
+        return Reader::new(source, 0, &[]).document();
+    }
+    if ahead_first {
+        for (index, speculation) in speculations.iter().enumerate().rev() {
+            speculation.run(source, &speculations[index + 1..]);
+        }
+        return Reader::new(source, 0, &speculations).document();
+    }
+    rayon::scope(|scope| {
+        for (index, speculation) in speculations.iter().enumerate() {
+            let after = &speculations[index + 1..];
+            scope.spawn(move |_| speculation.run(source, after));
+        }
+        let read = Reader::new(source, 0, &speculations).document();
+        // whatever was not taken stops at its next element
+        for speculation in &speculations {
+            speculation.cancel();
+        }
+        read
+    })
+}
+
+/// A text shorter than this is read by one thread (a piece takes about 5 ms to read).
+const PIECE_BYTES: usize = 1 << 20;
+
+/// How far past each cut a start is looked for.
+const SEARCH_BYTES: usize = 1 << 18;
+
+/// Where the text is cut into `threads` pieces or fewer: each cut at the first `{` after the
+/// even point that follows `}`, a comma and white space only and is followed by a key or `}`,
+/// as the elements of a list of objects are. A cut is a guess (the bytes could be inside a string): see [`Speculation`].
+fn split_points(bytes: &[u8], threads: usize) -> Vec<usize> {
+    let pieces = threads.min(bytes.len() / PIECE_BYTES);
+    let mut points: Vec<usize> = Vec::new();
+    for piece in 1..pieces {
+        let from = bytes.len() / pieces * piece;
+        let until = (from + SEARCH_BYTES).min(bytes.len());
+        let found = (from..until).find(|&at| {
+            bytes[at] == b'{' && {
+                let before = bytes[..at].iter().rev().take(SEARCH_BYTES);
+                let mut before = before.skip_while(|byte| byte.is_ascii_whitespace());
+                let mut after = bytes[at + 1..].iter().take(SEARCH_BYTES);
+                before.next() == Some(&b',')
+                    && before.find(|byte| !byte.is_ascii_whitespace()) == Some(&b'}')
+                    && matches!(
+                        after.find(|byte| !byte.is_ascii_whitespace()),
+                        Some(b'"' | b'}')
+                    )
+            }
+        });
+        if let Some(at) = found.filter(|at| points.last().is_none_or(|last| last < at)) {
+            points.push(at);
+        }
+    }
+    points
+}
+
+/// The elements of a list read ahead by another thread, from a guessed place to the list's
+/// `]`.
+///
+/// Why a guess: where a list's elements start cannot be known without reading what comes
+/// before (a `{` may lie inside a string). So the text is cut at places that look like the
+/// start of an element (see [`split_points`]) and each is read on a thread of its own, as if
+/// it were one, while the reader before it goes on. The guess is taken only if that reader,
+/// in a list, comes to an element that starts exactly there: the reading ahead then began in
+/// the same state as the reader's own would have (in a list, before a value), and the same
+/// bytes give the same elements, ranges and errors. A reader that passes the place without
+/// landing on it, or finds the reading ahead failed, ran out of depth or not yet started,
+/// reads on itself: the result never depends on the guess or on the threads' timing.
+struct Speculation {
+    /// The byte its first element starts at.
+    at: usize,
+    state: Mutex<State>,
+    finished: Condvar,
+    /// Set when no reader will take it: it stops at its next element.
+    cancelled: AtomicBool,
+}
+
+enum State {
+    Waiting,
+    Running,
+    /// The elements read, or nothing when the text there did not read as a list's elements.
+    Finished(Option<Run>),
+    /// Taken, or given up.
+    Closed,
+}
+
+/// Elements read ahead, up to the list's `]`.
+struct Run {
+    items: Vec<Node>,
+    /// Just past the `]`.
+    end: usize,
+    /// How many levels the deepest collection lies below the list.
+    deepest: usize,
+    /// How many readings further ahead it took.
+    taken: usize,
+}
+
+impl Speculation {
+    fn new(at: usize) -> Self {
+        Speculation {
+            at,
+            state: Mutex::new(State::Waiting),
+            finished: Condvar::new(),
+            cancelled: AtomicBool::new(false),
+        }
+    }
+
+    /// Reads the elements from `at` (on a thread of the pool), unless given up already;
+    /// `after` are the guesses further on, which this reading may take in turn.
+    fn run(&self, source: &SourceFile, after: &[Speculation]) {
+        {
+            let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+            if !matches!(*state, State::Waiting) {
+                return;
+            }
+            *state = State::Running;
+        }
+        // a reader waiting for this one must not wait forever, whatever happens here
+        let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let mut reader = Reader::new(source, self.at, after);
+            reader.own = Some(self);
+            reader.elements()
+        }))
+        .ok()
+        .and_then(Result::ok);
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if matches!(*state, State::Running) {
+            *state = State::Finished(run);
+        }
+        self.finished.notify_all();
+    }
+
+    /// The elements, for the reader that landed on `at`: waits while they are being read;
+    /// nothing when they were not started (the reader reads them itself) or did not read.
+    fn take(&self) -> Option<Run> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            match std::mem::replace(&mut *state, State::Closed) {
+                State::Running => {
+                    *state = State::Running;
+                    state = self
+                        .finished
+                        .wait(state)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
+                State::Finished(run) => return run,
+                State::Waiting | State::Closed => return None,
+            }
+        }
+    }
+
+    /// No reader will take it.
+    fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Relaxed);
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if !matches!(*state, State::Running) {
+            *state = State::Closed;
+        }
+    }
 }
 
 struct Reader<'s> {
     source: &'s SourceFile,
+    /// Reads `source.text[origin..]`: positions of the iterator are `origin` bytes short.
     jiter: Jiter<'s>,
+    origin: usize,
     strings: Interner,
     /// Vectors to fill, one a level deep, kept between collections: each collection is then
     /// one allocation of its exact size (vectors grown by doubling per collection left the heap
     /// full of holes: a third more memory than the same list read from YAML).
     spare_items: Vec<Vec<Node>>,
     spare_entries: Vec<Vec<Entry>>,
+    /// The guesses further on; the first is the one this reader may land on.
+    ahead: &'s [Speculation],
+    /// The reading ahead this reader does, if it is one: it stops when that is given up.
+    own: Option<&'s Speculation>,
+    /// The deepest level a collection was refused at or read at.
+    deepest: usize,
+    /// How many readings ahead it took.
+    taken: usize,
 }
 
-impl Reader<'_> {
+impl<'s> Reader<'s> {
+    fn new(source: &'s SourceFile, origin: usize, ahead: &'s [Speculation]) -> Self {
+        Reader {
+            source,
+            jiter: Jiter::new(&source.text.as_bytes()[origin..]),
+            origin,
+            strings: Interner::default(),
+            spare_items: Vec::new(),
+            spare_entries: Vec::new(),
+            ahead,
+            own: None,
+            deepest: 0,
+            taken: 0,
+        }
+    }
+
+    /// The whole text as one value, and how many readings ahead were taken.
+    fn document(mut self) -> (Result<Node, SyntaxError>, usize) {
+        let root = self.peek().and_then(|peek| self.value(peek, 0));
+        let root = root.and_then(|root| {
+            self.jiter.finish().map_err(|error| self.error(&error))?;
+            Ok(root)
+        });
+        (root, self.taken)
+    }
+
+    /// A list's elements from here to its `]` (the reading ahead of a [`Speculation`]): the
+    /// levels are counted from the list.
+    fn elements(&mut self) -> Result<Run, SyntaxError> {
+        let mut items = Vec::new();
+        let mut next = Some(self.peek()?);
+        while let Some(peek) = next {
+            if self
+                .own
+                .is_some_and(|own| own.cancelled.load(Ordering::Relaxed))
+            {
+                return Err(self.stopped());
+            }
+            if let Some(run) = self.land(0) {
+                items.extend(run.items);
+                break;
+            }
+            items.push(self.value(peek, 0)?);
+            next = self
+                .jiter
+                .array_step()
+                .map_err(|error| self.error(&error))?;
+        }
+        Ok(Run {
+            items,
+            end: self.index(),
+            deepest: self.deepest,
+            taken: self.taken,
+        })
+    }
+
+    /// At the start of an element of a list `depth` levels deep: the elements read ahead
+    /// from here to the list's end, when this is where a guess starts and they read well. The
+    /// reader then goes on after the list.
+    fn land(&mut self, depth: usize) -> Option<Run> {
+        let here = self.index();
+        // the guesses passed over: this reader never lands on them
+        while let Some((next, rest)) = self.ahead.split_first() {
+            if next.at >= here {
+                break;
+            }
+            // only the reader from the start knows they are no element's start: a reading
+            // ahead may itself be reading a guess that was wrong
+            if self.own.is_none() {
+                next.cancel();
+            }
+            self.ahead = rest;
+        }
+        let (next, rest) = self.ahead.split_first()?;
+        if next.at != here {
+            return None;
+        }
+        self.ahead = rest;
+        let run = next.take()?;
+        if depth + run.deepest > super::yaml::MAX_DEPTH {
+            // read again here, to be refused where the reader refuses it
+            return None;
+        }
+        self.deepest = self.deepest.max(depth + run.deepest);
+        self.taken += 1 + run.taken;
+        self.origin = run.end;
+        self.jiter = Jiter::new(&self.source.text.as_bytes()[run.end..]);
+        Some(run)
+    }
+
+    /// The position in the whole text.
+    fn index(&self) -> usize {
+        self.origin + self.jiter.current_index()
+    }
+
+    fn peek(&mut self) -> Result<Peek, SyntaxError> {
+        self.jiter.peek().map_err(|error| self.error(&error))
+    }
+
+    /// jiter's error at its place in the whole text.
+    fn error(&self, error: &JiterError) -> SyntaxError {
+        syntax_error(self.source, self.origin + error.index, &error.error_type)
+    }
+
+    /// A reading ahead that no reader will take.
+    fn stopped(&self) -> SyntaxError {
+        SyntaxError {
+            message: "not read: the reading ahead was given up".to_string(),
+            span: Span::new(self.index(), self.index()),
+            label: String::new(),
+        }
+    }
+
     /// The value that starts at the iterator's position (its first byte was peeked), `depth`
     /// collections deep.
     fn value(&mut self, peek: Peek, depth: usize) -> Result<Node, SyntaxError> {
-        let source = self.source;
-        let start = self.jiter.current_index();
+        let (source, origin) = (self.source, self.origin);
+        let fail =
+            |error: JiterError| syntax_error(source, origin + error.index, &error.error_type);
+        let start = self.index();
         let kind = match peek {
             Peek::Null => {
-                self.jiter
-                    .known_null()
-                    .map_err(|error| syntax_error(source, &error))?;
+                self.jiter.known_null().map_err(fail)?;
                 NodeKind::Null
             }
-            Peek::True | Peek::False => NodeKind::Bool(
-                self.jiter
-                    .known_bool(peek)
-                    .map_err(|error| syntax_error(source, &error))?,
-            ),
+            Peek::True | Peek::False => NodeKind::Bool(self.jiter.known_bool(peek).map_err(fail)?),
             Peek::String => {
-                let text = self
-                    .jiter
-                    .known_str()
-                    .map_err(|error| syntax_error(source, &error))?;
+                let text = self.jiter.known_str().map_err(fail)?;
                 NodeKind::Str(self.strings.intern(text))
             }
             Peek::Array => return self.array(start, depth + 1),
             Peek::Object => return self.object(start, depth + 1),
             _ => {
-                let number = self
-                    .jiter
-                    .known_number_bytes(peek)
-                    .map_err(|error| syntax_error(source, &error))?;
+                let number = self.jiter.known_number_bytes(peek).map_err(fail)?;
                 // the grammar was checked by jiter: ASCII digits, sign, point and exponent
                 let number = std::str::from_utf8(number).unwrap_or_default();
                 match number.parse::<i64>() {
@@ -94,7 +370,7 @@ impl Reader<'_> {
                         _ => {
                             return Err(SyntaxError {
                                 message: format!("the number {number} is out of range"),
-                                span: Span::new(start, self.jiter.current_index()),
+                                span: Span::new(start, self.index()),
                                 label: "write it as a string if it is a code".to_string(),
                             })
                         }
@@ -102,30 +378,30 @@ impl Reader<'_> {
                 }
             }
         };
-        Ok(Node::new(
-            kind,
-            Span::new(start, self.jiter.current_index()),
-        ))
+        Ok(Node::new(kind, Span::new(start, self.index())))
     }
 
     fn array(&mut self, start: usize, depth: usize) -> Result<Node, SyntaxError> {
         self.refuse_depth(start, depth)?;
-        let source = self.source;
         let mut items = self.spare_items.pop().unwrap_or_default();
         let mut next = self
             .jiter
             .known_array()
-            .map_err(|error| syntax_error(source, &error))?;
+            .map_err(|error| self.error(&error))?;
         while let Some(peek) = next {
+            if let Some(run) = self.land(depth) {
+                items.extend(run.items);
+                break;
+            }
             items.push(self.value(peek, depth)?);
             next = self
                 .jiter
                 .array_step()
-                .map_err(|error| syntax_error(source, &error))?;
+                .map_err(|error| self.error(&error))?;
         }
         let node = Node::new(
             NodeKind::Seq(items.drain(..).collect()),
-            Span::new(start, self.jiter.current_index()),
+            Span::new(start, self.index()),
         );
         self.spare_items.push(items);
         Ok(node)
@@ -133,14 +409,16 @@ impl Reader<'_> {
 
     fn object(&mut self, start: usize, depth: usize) -> Result<Node, SyntaxError> {
         self.refuse_depth(start, depth)?;
-        let source = self.source;
+        let (source, origin) = (self.source, self.origin);
+        let fail =
+            |error: JiterError| syntax_error(source, origin + error.index, &error.error_type);
         let mut entries = self.spare_entries.pop().unwrap_or_default();
         let mut keys = KeyIndex::default();
-        let mut before = self.jiter.current_index();
+        let mut before = self.index();
         let mut next = self
             .jiter
             .known_object()
-            .map_err(|error| syntax_error(source, &error))?
+            .map_err(fail)?
             .map(|key| self.strings.intern(key));
         while let Some(key) = next {
             let key_span = self.key_span(before);
@@ -155,26 +433,26 @@ impl Reader<'_> {
                     label: "written again here".to_string(),
                 });
             }
-            let peek = self
-                .jiter
-                .peek()
-                .map_err(|error| syntax_error(source, &error))?;
+            let peek = self.peek()?;
+            // a list inside reads on after the text another thread read: the positions of
+            // this object's iterator are then counted from elsewhere
             let value = self.value(peek, depth)?;
             entries.push(Entry {
                 key,
                 key_span,
                 value,
             });
-            before = self.jiter.current_index();
+            before = self.index();
+            let (source, origin) = (self.source, self.origin);
             next = self
                 .jiter
                 .next_key()
-                .map_err(|error| syntax_error(source, &error))?
+                .map_err(|error| syntax_error(source, origin + error.index, &error.error_type))?
                 .map(|key| self.strings.intern(key));
         }
         let node = Node::new(
             NodeKind::Map(entries.drain(..).collect()),
-            Span::new(start, self.jiter.current_index()),
+            Span::new(start, self.index()),
         );
         self.spare_entries.push(entries);
         Ok(node)
@@ -185,7 +463,7 @@ impl Reader<'_> {
     /// iterator's position (just past the `:`).
     fn key_span(&self, before: usize) -> Span {
         let bytes = self.source.text.as_bytes();
-        let after = self.jiter.current_index().min(bytes.len());
+        let after = self.index().min(bytes.len());
         let open = bytes[before..after]
             .iter()
             .position(|&byte| byte == b'"')
@@ -199,7 +477,8 @@ impl Reader<'_> {
 
     /// Collections nested deeper than YAML allows are refused as they open: the reader descends
     /// recursively, and a file nested thousands deep would exhaust the stack.
-    fn refuse_depth(&self, start: usize, depth: usize) -> Result<(), SyntaxError> {
+    fn refuse_depth(&mut self, start: usize, depth: usize) -> Result<(), SyntaxError> {
+        self.deepest = self.deepest.max(depth);
         if depth > super::yaml::MAX_DEPTH {
             return Err(SyntaxError {
                 message: format!(
@@ -214,9 +493,13 @@ impl Reader<'_> {
     }
 }
 
-/// jiter's error at its place: the byte it stopped at.
-fn syntax_error(source: &SourceFile, error: &JiterError) -> SyntaxError {
-    let offset = error.index.min(source.text.len());
+/// jiter's error at its place: the byte it stopped at (`offset` in the whole text).
+fn syntax_error(
+    source: &SourceFile,
+    offset: usize,
+    error_type: &jiter::JiterErrorType,
+) -> SyntaxError {
+    let offset = offset.min(source.text.len());
     // a position inside a character (jiter counts bytes) moves back to its start
     let offset = (0..=offset)
         .rev()
@@ -227,7 +510,7 @@ fn syntax_error(source: &SourceFile, error: &JiterError) -> SyntaxError {
         .next()
         .map_or(offset, |character| offset + character.len_utf8());
     SyntaxError {
-        message: format!("JSON syntax error: {}", error.error_type),
+        message: format!("JSON syntax error: {error_type}"),
         span: Span::new(offset, end),
         label: "here".to_string(),
     }
@@ -262,6 +545,114 @@ mod tests {
         );
         let strings = format!("[\"{}\"]", "[".repeat(1000));
         assert!(parse_json(&SourceFile::new("a.json", strings)).is_ok());
+    }
+
+    /// Texts whose lists a reading ahead may start in: valid, with strings that look like the
+    /// start of an element, and with every kind of error before and after such places.
+    fn texts() -> Vec<String> {
+        let valid = r#"{"department": {"name": "某局", "windows": [{"id": "W01"}, {"id": "W02"}]}, "items": [{"name": "事项一", "tags": ["a", "b"], "n": 1}, {"name": "x},{y", "limit": {"d": [1, [2, [3]]]}}, {"name": "\u4e8b\"}, {", "v": null, "f": -1.5e3}, {}, [], true]}"#;
+        let deep = format!(
+            "{}{{\"a\": 1}}, {}1{}{}",
+            "[".repeat(120),
+            "[".repeat(10),
+            "]".repeat(10),
+            "]".repeat(120)
+        );
+        vec![
+            valid.to_string(),
+            valid.replace("true]}", "true,]}"),
+            r#"{"items": [{"a": 1}, {"a": 2,}, {"a": 3}]}"#.to_string(),
+            r#"{"items": [{"a": 1}, {"a": 2, "a": 3}, {"a": 4}]}"#.to_string(),
+            r#"{"items": [{"a": 1}, {"a": 1e999}, {"a": 4}]}"#.to_string(),
+            r#"{"items": [{"a": 1}, {"a": 2}]} x"#.to_string(),
+            r#"[{"a": [{"b": 1}, {"b": 2}]}, {"a": [{"b": 3}, {"b": "四"}]}]"#.to_string(),
+            deep,
+        ]
+    }
+
+    /// Reading ahead from any place, or from two, never changes what is read: the same tree
+    /// with the same ranges, or the same error at the same place.
+    #[test]
+    fn reading_ahead_from_any_place_reads_the_same() {
+        let mut taken = 0;
+        for text in texts() {
+            let source = SourceFile::new("a.json", text.clone());
+            let (alone, none) = read_in_pieces(&source, &[], false);
+            assert_eq!(none, 0);
+            for at in 0..=text.len() {
+                for ahead_first in [true, false] {
+                    let (read, took) = read_in_pieces(&source, &[at], ahead_first);
+                    assert_eq!(read, alone, "{text} read ahead from {at}");
+                    taken += took;
+                }
+            }
+            for first in (0..text.len()).step_by(3) {
+                for second in (first + 1..=text.len()).step_by(2) {
+                    let (read, took) = read_in_pieces(&source, &[first, second], true);
+                    assert_eq!(read, alone, "{text} read ahead from {first} and {second}");
+                    taken += took;
+                }
+            }
+        }
+        // not vacuous: readings ahead were taken
+        assert!(taken > 100, "{taken} readings ahead taken");
+    }
+
+    /// A list past the depth limit read ahead is not taken: the reader reads it itself and
+    /// refuses it where it would have.
+    #[test]
+    fn a_reading_ahead_too_deep_for_its_place_is_not_taken() {
+        let text = &texts()[7];
+        let source = SourceFile::new("a.json", text.clone());
+        let at = text.find("[[[[[[[[[[1").expect("the deep element");
+        let (read, taken) = read_in_pieces(&source, &[at], true);
+        assert_eq!(taken, 0);
+        let error = read.expect_err("too deep");
+        assert!(
+            error.message.contains("nested more than"),
+            "{}",
+            error.message
+        );
+        let comma = text.find(", [").expect("a comma");
+        let (read, taken) = read_in_pieces(&source, &[comma + 2 - 9], true);
+        assert_eq!(taken, 0);
+        assert!(read.is_err());
+    }
+
+    /// A long list is cut where an element starts, after `},` and white space; a string that
+    /// looks like such a place (`"a},{"`) may be taken for one, and is then not taken.
+    #[test]
+    fn long_lists_are_cut_where_an_element_starts() {
+        let element = r#"{"name": "事项", "note": "a}, {b"}"#;
+        let text = format!("{{\"items\": [{}]}}", vec![element; 120_000].join(",\n  "));
+        let points = split_points(text.as_bytes(), 4);
+        assert_eq!(points.len(), 3, "{points:?}");
+        for &at in &points {
+            assert!(text[at..].starts_with(element), "{}", &text[at..at + 40]);
+        }
+        assert!(split_points(text.as_bytes(), 1).is_empty());
+        assert!(split_points(b"[{}, {}]", 8).is_empty());
+        let source = SourceFile::new("a.json", text.clone());
+        let alone = read_in_pieces(&source, &[], false).0;
+        assert_eq!(read_in_pieces(&source, &points, true), (alone.clone(), 3));
+        assert_eq!(read_in_pieces(&source, &points, false).0, alone);
+
+        let fooling = r#"{"a": "},{", "b": "},{", "c": "},{", "d": "事项"}"#;
+        // the cuts fall inside elements, before a string that looks like a start
+        let text = format!("{{\"items\": [{}]}}", vec![fooling; 150_001].join(","));
+        let points = split_points(text.as_bytes(), 4);
+        assert_eq!(points.len(), 3, "{points:?}");
+        let starts = points
+            .iter()
+            .filter(|&&at| text[at..].starts_with(fooling))
+            .count();
+        let source = SourceFile::new("a.json", text.clone());
+        let alone = read_in_pieces(&source, &[], false).0;
+        let (read, taken) = read_in_pieces(&source, &points, true);
+        assert_eq!(read, alone);
+        assert!(starts < points.len(), "no cut was fooled: {points:?}");
+        assert_eq!(taken, starts);
+        assert_eq!(read_in_pieces(&source, &points, false).0, alone);
     }
 
     #[test]
