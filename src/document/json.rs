@@ -637,6 +637,17 @@ mod tests {
         assert_eq!(read_in_pieces(&source, &points, true), (alone.clone(), 3));
         assert_eq!(read_in_pieces(&source, &points, false).0, alone);
 
+        // errors past the cuts: one reader's error, at its place
+        let last = text.rfind(element).expect("the last element");
+        for (from, to) in [("\"note\"", "\"name\""), ("事项\"", "事项")] {
+            let broken = format!("{}{}", &text[..last], text[last..].replacen(from, to, 1));
+            let source = SourceFile::new("a.json", broken);
+            let alone = read_in_pieces(&source, &[], false).0;
+            assert!(alone.is_err());
+            assert_eq!(read_in_pieces(&source, &points, true).0, alone);
+            assert_eq!(read_in_pieces(&source, &points, false).0, alone);
+        }
+
         let fooling = r#"{"a": "},{", "b": "},{", "c": "},{", "d": "事项"}"#;
         // the cuts fall inside elements, before a string that looks like a start
         let text = format!("{{\"items\": [{}]}}", vec![fooling; 150_001].join(","));
