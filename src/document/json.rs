@@ -66,7 +66,8 @@ fn read_in_pieces(
     })
 }
 
-/// A text shorter than this is read by one thread (a piece takes about 5 ms to read).
+/// Each piece is at least this long (about 5 ms of reading): a text shorter than twice this is
+/// read by one thread.
 const PIECE_BYTES: usize = 1 << 20;
 
 /// How far past each cut a start is looked for.
