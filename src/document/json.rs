@@ -75,7 +75,8 @@ const SEARCH_BYTES: usize = 1 << 18;
 
 /// Where the text is cut into `threads` pieces or fewer: each cut at the first `{` after the
 /// even point that follows `}`, a comma and white space only and is followed by a key or `}`,
-/// as the elements of a list of objects are. A cut is a guess (the bytes could be inside a string): see [`Speculation`].
+/// as the elements of a list of objects are. A cut is a guess (the bytes could be inside a
+/// string): see [`Speculation`].
 fn split_points(bytes: &[u8], threads: usize) -> Vec<usize> {
     let pieces = threads.min(bytes.len() / PIECE_BYTES);
     let mut points: Vec<usize> = Vec::new();
@@ -248,7 +249,7 @@ impl<'s> Reader<'s> {
     fn document(mut self) -> (Result<Node, SyntaxError>, usize) {
         let root = self.peek().and_then(|peek| self.value(peek, 0));
         let root = root.and_then(|root| {
-            self.jiter.finish().map_err(|error| self.error(&error))?;
+            self.jiter.finish().map_err(self.fail())?;
             Ok(root)
         });
         (root, self.taken)
@@ -258,7 +259,25 @@ impl<'s> Reader<'s> {
     /// levels are counted from the list.
     fn elements(&mut self) -> Result<Run, SyntaxError> {
         let mut items = Vec::new();
-        let mut next = Some(self.peek()?);
+        let first = self.peek()?;
+        self.list_items(Some(first), 0, &mut items)?;
+        Ok(Run {
+            items,
+            end: self.index(),
+            deepest: self.deepest,
+            taken: self.taken,
+        })
+    }
+
+    /// The elements of a list `depth` levels deep, from the one peeked (`next`) to the `]`,
+    /// pushed onto `items`: read here, or taken from a reading ahead that starts at one of
+    /// them. A reading ahead that is given up stops at the next element.
+    fn list_items(
+        &mut self,
+        mut next: Option<Peek>,
+        depth: usize,
+        items: &mut Vec<Node>,
+    ) -> Result<(), SyntaxError> {
         while let Some(peek) = next {
             if self
                 .own
@@ -266,22 +285,14 @@ impl<'s> Reader<'s> {
             {
                 return Err(self.stopped());
             }
-            if let Some(run) = self.land(0) {
+            if let Some(run) = self.land(depth) {
                 items.extend(run.items);
                 break;
             }
-            items.push(self.value(peek, 0)?);
-            next = self
-                .jiter
-                .array_step()
-                .map_err(|error| self.error(&error))?;
+            items.push(self.value(peek, depth)?);
+            next = self.jiter.array_step().map_err(self.fail())?;
         }
-        Ok(Run {
-            items,
-            end: self.index(),
-            deepest: self.deepest,
-            taken: self.taken,
-        })
+        Ok(())
     }
 
     /// At the start of an element of a list `depth` levels deep: the elements read ahead
@@ -324,12 +335,15 @@ impl<'s> Reader<'s> {
     }
 
     fn peek(&mut self) -> Result<Peek, SyntaxError> {
-        self.jiter.peek().map_err(|error| self.error(&error))
+        self.jiter.peek().map_err(self.fail())
     }
 
-    /// jiter's error at its place in the whole text.
-    fn error(&self, error: &JiterError) -> SyntaxError {
-        syntax_error(self.source, self.origin + error.index, &error.error_type)
+    /// jiter's errors at their place in the whole text, as the iterator is now: made before
+    /// a call whose result borrows the iterator, and again once a list inside may have moved
+    /// the iterator on (see [`Reader::land`]).
+    fn fail(&self) -> impl Fn(JiterError) -> SyntaxError + 's {
+        let (source, origin) = (self.source, self.origin);
+        move |error| syntax_error(source, origin + error.index, &error.error_type)
     }
 
     /// A reading ahead that no reader will take.
@@ -344,9 +358,7 @@ impl<'s> Reader<'s> {
     /// The value that starts at the iterator's position (its first byte was peeked), `depth`
     /// collections deep.
     fn value(&mut self, peek: Peek, depth: usize) -> Result<Node, SyntaxError> {
-        let (source, origin) = (self.source, self.origin);
-        let fail =
-            |error: JiterError| syntax_error(source, origin + error.index, &error.error_type);
+        let fail = self.fail();
         let start = self.index();
         let kind = match peek {
             Peek::Null => {
@@ -385,21 +397,8 @@ impl<'s> Reader<'s> {
     fn array(&mut self, start: usize, depth: usize) -> Result<Node, SyntaxError> {
         self.refuse_depth(start, depth)?;
         let mut items = self.spare_items.pop().unwrap_or_default();
-        let mut next = self
-            .jiter
-            .known_array()
-            .map_err(|error| self.error(&error))?;
-        while let Some(peek) = next {
-            if let Some(run) = self.land(depth) {
-                items.extend(run.items);
-                break;
-            }
-            items.push(self.value(peek, depth)?);
-            next = self
-                .jiter
-                .array_step()
-                .map_err(|error| self.error(&error))?;
-        }
+        let first = self.jiter.known_array().map_err(self.fail())?;
+        self.list_items(first, depth, &mut items)?;
         let node = Node::new(
             NodeKind::Seq(items.drain(..).collect()),
             Span::new(start, self.index()),
@@ -410,12 +409,10 @@ impl<'s> Reader<'s> {
 
     fn object(&mut self, start: usize, depth: usize) -> Result<Node, SyntaxError> {
         self.refuse_depth(start, depth)?;
-        let (source, origin) = (self.source, self.origin);
-        let fail =
-            |error: JiterError| syntax_error(source, origin + error.index, &error.error_type);
         let mut entries = self.spare_entries.pop().unwrap_or_default();
         let mut keys = KeyIndex::default();
         let mut before = self.index();
+        let fail = self.fail();
         let mut next = self
             .jiter
             .known_object()
@@ -435,8 +432,7 @@ impl<'s> Reader<'s> {
                 });
             }
             let peek = self.peek()?;
-            // a list inside reads on after the text another thread read: the positions of
-            // this object's iterator are then counted from elsewhere
+            // a list inside may take what another thread read and move the iterator on
             let value = self.value(peek, depth)?;
             entries.push(Entry {
                 key,
@@ -444,11 +440,11 @@ impl<'s> Reader<'s> {
                 value,
             });
             before = self.index();
-            let (source, origin) = (self.source, self.origin);
+            let fail = self.fail();
             next = self
                 .jiter
                 .next_key()
-                .map_err(|error| syntax_error(source, origin + error.index, &error.error_type))?
+                .map_err(fail)?
                 .map(|key| self.strings.intern(key));
         }
         let node = Node::new(
