@@ -125,12 +125,10 @@ impl<'v> Scope<'_, 'v> {
 impl VariableResolver for Scope<'_, '_> {
     fn resolve<'b>(&'b self, name: &str) -> Option<CowVal<'b, 'b>> {
         // `item.recognition.recognized_on` is asked for whole, then without its last segment,
-        // and so on: no name of a scope has a dot unless a section does
-        if name.contains('.') {
-            return match self.dotted {
-                true => self.lookup(name).map(CowVal::Borrowed),
-                false => self.binding_field(name).map(CowVal::Owned),
-            };
+        // and so on: no name of a scope has a dot unless a section does, and a dotted name is
+        // then a field of a binding, read on the tree
+        if name.contains('.') && !self.dotted {
+            return self.binding_field(name).map(CowVal::Owned);
         }
         self.lookup(name).map(CowVal::Borrowed)
     }
