@@ -291,10 +291,8 @@ impl Path {
         }
         let mut node = scope.node(&self.root)?;
         for field in fields {
-            match &node.kind {
-                NodeKind::Map(_) => node = node.get(field)?,
-                _ => return None,
-            }
+            // nothing from a node that is not a mapping
+            node = node.get(field)?;
         }
         Some(node)
     }

@@ -95,6 +95,11 @@ struct LazyBinding<'a, 'v> {
 }
 
 impl<'v> LazyBinding<'_, 'v> {
+    /// The node of the tree it stands for; `None` for a key or an index bound with `by`.
+    fn tree_node(&self) -> Option<&'v Node> {
+        self.fixed.is_none().then_some(self.node)
+    }
+
     fn value(&self) -> &(dyn Val + 'v) {
         match self.fixed {
             Some(value) => value,
@@ -144,11 +149,7 @@ impl<'v> Scope<'_, 'v> {
     /// before, and gives its own error.
     fn binding_field(&self, name: &str) -> Option<BoxedVal<'v>> {
         let mut segments = name.split('.');
-        let binding = self.binding(segments.next()?)?;
-        if binding.fixed.is_some() {
-            return None;
-        }
-        let mut node = binding.node;
+        let mut node = self.binding(segments.next()?)?.tree_node()?;
         for segment in segments {
             node = node.get(segment)?;
         }
@@ -179,10 +180,7 @@ fn context_for<'b, 'v>(
 impl NativeScope for Scope<'_, '_> {
     fn node(&self, name: &str) -> Option<&Node> {
         match self.binding(name) {
-            Some(binding) => match binding.fixed {
-                Some(_) => None,
-                None => Some(binding.node),
-            },
+            Some(binding) => binding.tree_node(),
             None => self.section_nodes?.get(name).copied(),
         }
     }
