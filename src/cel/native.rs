@@ -3,26 +3,35 @@
 //! pattern (`item.task_type.matches('^[0-9]{2}$')`), comparisons of fields and literals
 //! (`item.promised_limit.value <= item.statutory_limit.value`), booleans (`entering`),
 //! membership in a pack variable (`item.window in window_ids`) or in a list of literals, and
-//! `&&`, `||`, `!` of them, over the bindings of the tree and the dossier's sections.
+//! `&&`, `||`, `!` of them, over the bindings of the tree and the dossier's sections. An
+//! operand of `&&`, `||` or `!` of another shape (`is_date(item.feedback_on)`) is left to the
+//! interpreter alone, so that `has(item.recognition) && is_date(item.recognition.recognized_on)`
+//! is decided on the tree for every item without a recognition.
 //!
 //! Why by hand: the `cel` interpreter makes a context, resolves every name through it, and
 //! boxes every value it reads, about 1.3 µs an evaluation; these shapes are most of what the
-//! packs evaluate per item. No crate evaluates CEL on a foreign tree.
+//! packs evaluate per item. And to select a field of a mapping (`has(item.recognition)`), the
+//! interpreter first asks the mapping whether it is an optional, which makes the built-in map of
+//! all its entries (`engine::values::NodeMap::as_builtin`). No crate evaluates CEL on a foreign
+//! tree.
 //!
 //! It never decides differently from the interpreter, because it decides only where the answer
 //! is plain, and the operators are the interpreter's own: equality is `Val::equals`, order
 //! `Val::as_comparer`, membership `Val::as_container`, on the same values the interpreter would
 //! read (`engine::values::to_value` for a scalar of the tree); sizes count as the `cel` crate's
 //! `Sizer`s do (characters of a string, elements of a list, entries of a map); `matches` is
-//! guifan's own function. Wherever the interpreter could give an error or a value other than a
+//! guifan's own function; an operand left to the interpreter counts only where the interpreter
+//! gives a boolean, and `false && x`, `true || x` are decided as the interpreter decides them,
+//! whatever `x` is. Wherever the interpreter could give an error or a value other than a
 //! boolean (a field that is not there, a list where a scalar is expected, a name that is not a
-//! binding of the tree, a dotted section name), [`Native::evaluate`] answers `None` and the
-//! caller evaluates the expression with the interpreter, which then gives its own answer (and
-//! its own error). `tests/native_eval.rs` compares both on every rule of the national pack over
-//! the fixtures, and on hand-made hostile values.
+//! binding of the tree, a dotted section name, an operand left to the interpreter that gives an
+//! error), [`Native::evaluate`] answers `None` and the caller evaluates the whole expression
+//! with the interpreter, which then gives its own answer (and its own error).
+//! `tests/native_eval.rs` compares both on every rule of the national pack over the fixtures,
+//! and on hand-made hostile values.
 
 use cel::common::ast::operators;
-use cel::common::ast::{Expr, LiteralValue};
+use cel::common::ast::{Expr, IdedExpr, LiteralValue};
 use cel::common::types::{CelBool, CelDouble, CelInt, CelNull, CelString, CelUInt};
 use cel::common::value::Val;
 
@@ -38,6 +47,9 @@ pub trait NativeScope {
     fn value(&self, name: &str) -> Option<&dyn Val>;
     /// Some name has a dot in it, which the interpreter resolves whole before its parts.
     fn dotted(&self) -> bool;
+    /// The interpreter's value of a part of the expression in this scope, when it is a
+    /// boolean; `None` for an error or a value of another type.
+    fn interpret(&self, expression: &IdedExpr) -> Option<bool>;
 }
 
 /// An expression of the shapes this module evaluates.
@@ -55,6 +67,8 @@ pub enum Native {
     InLiterals(Operand, Vec<Literal>),
     /// A name or a field that holds a boolean (`entering`, `department.evaluation.passed`).
     Truth(Operand),
+    /// An operand of `&&`, `||` or `!` of no shape above, for the interpreter.
+    Interpreted(Box<IdedExpr>),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,21 +112,50 @@ pub struct Path {
 }
 
 impl Native {
-    /// The native form of a parsed expression, when all of it is of the shapes above.
-    pub fn compile(expression: &Expr) -> Option<Native> {
+    /// The native form of a parsed expression, when some of it is of the shapes above (the
+    /// rest is left to the interpreter, operand by operand).
+    pub fn compile(expression: &IdedExpr) -> Option<Native> {
+        match Native::compile_part(expression) {
+            Native::Interpreted(_) => None,
+            native => Some(native),
+        }
+    }
+
+    /// The native form of a part; [`Native::Interpreted`] where none of it has a shape above.
+    fn compile_part(expression: &IdedExpr) -> Native {
+        let interpreted = || Native::Interpreted(Box::new(expression.clone()));
+        let Some(native) = Native::compile_shape(expression) else {
+            return interpreted();
+        };
+        match &native {
+            Native::And(left, right) | Native::Or(left, right)
+                if matches!(**left, Native::Interpreted(_))
+                    && matches!(**right, Native::Interpreted(_)) =>
+            {
+                interpreted()
+            }
+            Native::Not(operand) if matches!(**operand, Native::Interpreted(_)) => interpreted(),
+            _ => native,
+        }
+    }
+
+    /// The shape of a part: `&&`, `||` and `!` always (their operands compiled as parts), the
+    /// leaves when they are of the shapes above.
+    fn compile_shape(expression: &IdedExpr) -> Option<Native> {
+        let expression = &expression.expr;
         match expression {
             Expr::Call(call) if call.target.is_none() => {
                 match (call.func_name.as_str(), &call.args[..]) {
                     (operators::LOGICAL_AND, [left, right]) => Some(Native::And(
-                        Box::new(Native::compile(&left.expr)?),
-                        Box::new(Native::compile(&right.expr)?),
+                        Box::new(Native::compile_part(left)),
+                        Box::new(Native::compile_part(right)),
                     )),
                     (operators::LOGICAL_OR, [left, right]) => Some(Native::Or(
-                        Box::new(Native::compile(&left.expr)?),
-                        Box::new(Native::compile(&right.expr)?),
+                        Box::new(Native::compile_part(left)),
+                        Box::new(Native::compile_part(right)),
                     )),
                     (operators::LOGICAL_NOT, [operand]) => {
-                        Some(Native::Not(Box::new(Native::compile(&operand.expr)?)))
+                        Some(Native::Not(Box::new(Native::compile_part(operand))))
                     }
                     ("matches", [text, pattern]) => matches(&text.expr, &pattern.expr),
                     (name, [left, right]) => {
@@ -212,6 +255,7 @@ impl Native {
                 Read::Held(value) => value.downcast_ref::<CelBool>().map(|value| *value.inner()),
                 Read::Scalar(_) => None,
             },
+            Native::Interpreted(expression) => scope.interpret(expression),
         }
     }
 }

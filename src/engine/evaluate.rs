@@ -177,7 +177,8 @@ fn context_for<'b, 'v>(
     context
 }
 
-impl NativeScope for Scope<'_, '_> {
+impl Scope<'_, '_> {
+    /// The node a binding of the tree, or a section, holds (see `NativeScope::node`).
     fn node(&self, name: &str) -> Option<&Node> {
         match self.binding(name) {
             Some(binding) => binding.tree_node(),
@@ -194,22 +195,57 @@ impl NativeScope for Scope<'_, '_> {
     }
 }
 
+/// A scope as the native evaluator reads it: its operands left to the interpreter are
+/// evaluated in one context of the scope, made for the first of them.
+struct NativeReading<'s, 'a, 'v> {
+    scope: &'s Scope<'a, 'v>,
+    root: &'s Context<'static, 'static>,
+    context: std::cell::OnceCell<Context<'s, 's>>,
+}
+
+impl NativeScope for NativeReading<'_, '_, '_> {
+    fn node(&self, name: &str) -> Option<&Node> {
+        self.scope.node(name)
+    }
+
+    fn value(&self, name: &str) -> Option<&dyn Val> {
+        self.scope.value(name)
+    }
+
+    fn dotted(&self) -> bool {
+        self.scope.dotted()
+    }
+
+    fn interpret(&self, expression: &cel::common::ast::IdedExpr) -> Option<bool> {
+        let context = self
+            .context
+            .get_or_init(|| context_for(self.root, self.scope));
+        Value::resolve_val(expression, context)
+            .ok()?
+            .downcast_ref::<CelBool>()
+            .map(|boolean| *boolean.inner())
+    }
+}
+
 fn evaluate_bool(
     expression: &Expression,
     scope: &Scope<'_, '_>,
     root: &Context<'static, 'static>,
 ) -> Outcome {
     // the common shapes on the tree itself; the interpreter wherever that gives no answer
-    if let Some(value) = expression
-        .native
-        .as_ref()
-        .and_then(|native| native.evaluate(scope))
-    {
-        return if value {
-            Outcome::Holds
-        } else {
-            Outcome::Fails
+    if let Some(native) = expression.native.as_ref() {
+        let reading = NativeReading {
+            scope,
+            root,
+            context: std::cell::OnceCell::new(),
         };
+        if let Some(value) = native.evaluate(&reading) {
+            return if value {
+                Outcome::Holds
+            } else {
+                Outcome::Fails
+            };
+        }
     }
     let context = context_for(root, scope);
     match Value::resolve_val(&expression.program, &context) {

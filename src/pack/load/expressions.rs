@@ -222,7 +222,7 @@ impl Loader {
         }
         ok.then(|| Expression {
             source: expression_text.to_string(),
-            native: crate::cel::Native::compile(&program.expr).map(Box::new),
+            native: crate::cel::Native::compile(&program).map(Box::new),
             program,
             variables,
             fields: fields.into_iter().collect(),
