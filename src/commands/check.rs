@@ -50,7 +50,12 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
     let load = || {
         // a panic while loading must not leave the files waiting for a pack forever
         let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            load_selected_pack(arguments.pack.as_deref()).and_then(|pack| {
+            let loaded = match arguments.pack.as_deref() {
+                Some(path) => load_pack_from_path(path),
+                // the embedded pack, checked by the tests, without the checks of its text
+                None => crate::pack::load_embedded_pack_unlinted(),
+            };
+            loaded.and_then(|pack| {
                 // a refused output is known as soon as the pack's files are
                 match &arguments.output {
                     Some(output) => super::pack::pack_files(&pack)
@@ -89,7 +94,10 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         }
     };
     let (checked, protected, options) = work?;
-    report_checked(arguments, &pack, checked, &protected, &options)
+    crate::tmark("checked");
+    let r = report_checked(arguments, &pack, checked, &protected, &options);
+    crate::tmark("reported");
+    r
 }
 
 /// The stack of the thread that loads the pack: as the command thread's (`main.rs`), since the
@@ -471,7 +479,9 @@ fn check_inputs_from(
                 decode_source(name, bytes).and_then(|file| {
                     let file = Arc::new(file);
                     let dossiers = load_dossiers(&file)?;
+                    crate::tmark("parsed");
                     let pack = pack.wait().ok_or_else(no_pack)?;
+                    crate::tmark("pack ready");
                     check_dossiers(pack, file, dossiers, options)
                 })
             };

@@ -474,6 +474,7 @@ pub fn evaluate(
             variable_context.add_variable_as_val(*name, value.clone_as_boxed());
         }
     }
+    crate::tmark("variables start");
     let budget = DossierBudget::new(options);
     let mut variables: Vec<(String, BoxedVal<'_>)> = Vec::with_capacity(pack.variables.len());
     let mut failed_variables: BTreeSet<&str> = BTreeSet::new();
@@ -541,6 +542,7 @@ pub fn evaluate(
         }
     }
 
+    crate::tmark("variables done");
     let names = names(&variables, &sections, &doc, as_of.as_ref());
     let section_nodes = section_nodes(&dossier.root, &sections, &names);
     let context = RuleContext {
@@ -581,7 +583,9 @@ pub fn evaluate(
             )
     };
     // format rules first: what they find malformed, the other rules do not read
+    crate::tmark("format rules start");
     let (format_findings, format_skipped) = run(&format_rules, &malformed);
+    crate::tmark("format rules done");
     malformed.extend(
         format_findings
             .iter()
@@ -589,6 +593,7 @@ pub fn evaluate(
             .map(|finding| Malformed::new(finding.path.clone())),
     );
     let (rule_findings, rule_skipped) = run(&other_rules, &malformed);
+    crate::tmark("other rules done");
     findings.extend(format_findings);
     findings.extend(rule_findings);
     skipped.extend(format_skipped);

@@ -14,7 +14,9 @@ mod static_check;
 pub use crate::finding::Severity;
 pub use de::{from_node, suggest, FieldError, Spanned};
 pub use embedded::embedded_national_pack;
-pub use load::{compile_expression, load_pack, load_pack_from_path, PackFiles};
+pub use load::{
+    compile_expression, load_embedded_pack_unlinted, load_pack, load_pack_from_path, PackFiles,
+};
 pub use resolve::MAX_PACK_FILE_BYTES;
 pub use spec::{Coverage, Force, Stage};
 pub use static_check::did_you_mean;

@@ -160,17 +160,19 @@ impl Loader {
         // introduced are then not reported as unknown names
         let mut static_problems = Vec::new();
         let mut unknown_call_arguments = BTreeSet::new();
-        crate::pack::static_check::unknown_functions(
-            &program.expr,
-            expression_text,
-            &mut static_problems,
-            &mut unknown_call_arguments,
-        );
+        if self.lint {
+            crate::pack::static_check::unknown_functions(
+                &program.expr,
+                expression_text,
+                &mut static_problems,
+                &mut unknown_call_arguments,
+            );
+        }
         for name in references.variables() {
             if introduced.contains(name) {
                 continue;
             }
-            if !known.contains(name) && !unknown_call_arguments.contains(name) {
+            if self.lint && !known.contains(name) && !unknown_call_arguments.contains(name) {
                 let offset = find_identifier(expression_text, name).unwrap_or(0);
                 self.problems.0.push(LocatedError::new(
                     located.file,
@@ -183,7 +185,12 @@ impl Loader {
             }
             variables.push(name.to_string());
         }
-        for captures in LITERAL_PATTERNS.captures_iter(expression_text) {
+        let literal_patterns = self
+            .lint
+            .then(|| LITERAL_PATTERNS.captures_iter(expression_text))
+            .into_iter()
+            .flatten();
+        for captures in literal_patterns {
             let Some(pattern) = captures.get(1).or_else(|| captures.get(2)) else {
                 continue;
             };
@@ -204,12 +211,14 @@ impl Loader {
         let mut chains = BTreeSet::new();
         read_paths(&program.expr, &mut chains, &mut fields);
         let chains: Vec<crate::pack::ReadChain> = chains.into_iter().collect();
-        static_problems.extend(crate::pack::static_check::unknown_fields(
-            &self.schema,
-            &self.scope,
-            &chains,
-            expression_text,
-        ));
+        if self.lint {
+            static_problems.extend(crate::pack::static_check::unknown_fields(
+                &self.schema,
+                &self.scope,
+                &chains,
+                expression_text,
+            ));
+        }
         for problem in static_problems {
             self.problems.0.push(LocatedError::new(
                 located.file,

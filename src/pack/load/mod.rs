@@ -117,6 +117,20 @@ pub fn load_pack(files: &PackFiles) -> Result<Pack, GuifanError> {
     load_pack_with_manifest(files, "pack.yaml")
 }
 
+/// Loads the national pack embedded in the binary, for `check` with no `--pack`: as
+/// [`load_pack`] gives it, without the checks that only find mistakes in a pack's text (a
+/// misspelt function, name or field, an invalid literal pattern). Why: those checks were half of the pack's load (docs/PERFORMANCE.md, point
+/// 36), and the embedded pack is the one pack whose text cannot change after the tests checked
+/// it: `tests/embedded_pack.rs` loads it both ways and wants the same pack, and loads it with
+/// every check and wants no problem. `pack lint` and every other command load it with them.
+pub fn load_embedded_pack_unlinted() -> Result<Pack, GuifanError> {
+    load_pack_with_options(
+        &super::embedded::embedded_national_pack(),
+        "pack.yaml",
+        false,
+    )
+}
+
 struct ParsedFile {
     file: Arc<SourceFile>,
     root: Node,
@@ -170,6 +184,15 @@ impl Problems {
 }
 
 fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pack, GuifanError> {
+    load_pack_with_options(files, manifest_name, true)
+}
+
+/// `lint`: whether the checks that only find mistakes in the pack's text are made.
+fn load_pack_with_options(
+    files: &PackFiles,
+    manifest_name: &str,
+    lint: bool,
+) -> Result<Pack, GuifanError> {
     let mut problems = Problems::default();
     // the pack and every base it extends, the deepest base first
     let layers = overlay::read_layers(files, manifest_name, &mut problems)?;
@@ -218,6 +241,7 @@ fn load_pack_with_manifest(files: &PackFiles, manifest_name: &str) -> Result<Pac
         .unwrap_or_default();
 
     let mut context = Loader::new(problems, sections, schema_properties, schema_json.clone());
+    context.lint = lint;
     // an overlay's `set`s are known before any variable is compiled
     for (index, layer) in layers.iter().enumerate() {
         context.enter(index, &layer.info.id);
@@ -365,6 +389,9 @@ struct Loader {
     clauses: Vec<Clause>,
     clause_spans: BTreeMap<String, (Arc<SourceFile>, Span)>,
     rule_ids: BTreeMap<String, (Arc<SourceFile>, Span)>,
+    /// Whether the checks that only find mistakes in the pack's text are made (see
+    /// [`load_embedded_pack_unlinted`]).
+    lint: bool,
     /// Programs compiled so far, by their text.
     programs: std::collections::HashMap<String, Arc<cel::parser::Expression>>,
     aliases: BTreeMap<String, String>,
@@ -403,6 +430,7 @@ impl Loader {
             schema_properties,
             schema,
             scope: crate::pack::static_check::Scope::default(),
+            lint: true,
         }
     }
 }
