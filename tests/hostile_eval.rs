@@ -490,6 +490,66 @@ fn the_dossier_budget_bounds_many_evaluations() {
     assert!(findings[0]["path"].as_str().expect("path") > "/items/1");
 }
 
+/// The pack's variables are evaluated level by level, a level at once; the dossier's budget is
+/// still taken in the pack's order. `name_count` (of the second level: it reads `names`) comes
+/// before `scan` (of the first) in the pack: in the pack's order `names` and `name_count` take
+/// 303 steps of the 400, and `scan`, which needs 202, is the one that runs out (the binary of
+/// before the levels gave the same). Taking the steps level by level, `name_count` would be.
+#[test]
+fn the_variable_that_runs_the_dossier_budget_out_is_the_one_in_the_pack_order() {
+    let scratch = Scratch::new();
+    scratch.pack(
+        r#"  - name: names
+    expr: doc.items.map(i, i.name)
+  - name: name_count
+    expr: names.filter(n, n != '').size()
+  - name: scan
+    expr: doc.items.map(i, i.name + '!')
+  - name: after_scan
+    expr: size(scan)
+  - name: literal
+    expr: "'ok'"
+"#,
+        r#"  - id: reads-name-count
+    clauses: ["1"]
+    assert: name_count >= 0 && literal == 'ok'
+    message: {zh: "计数", en: "count"}
+"#,
+    );
+    let items: Vec<String> = (0..100).map(|n| format!("{{\"name\":\"n{n}\"}}")).collect();
+    scratch.write("i.json", &format!("{{\"items\":[{}]}}", items.join(",")));
+    for _ in 0..5 {
+        let output = guifan_in(
+            scratch.path(),
+            &[
+                "check",
+                "--pack",
+                "pack",
+                "i.json",
+                "--format",
+                "json",
+                "--lang",
+                "en",
+                "--max-dossier-cost",
+                "400",
+            ],
+        );
+        assert_no_crash(&output);
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        let findings = report["findings"].as_array().expect("findings");
+        // `after_scan` reads `scan`: not evaluated, and no finding of its own
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0]["rule"], "rule-error");
+        assert_eq!(findings[0]["failed_rule"], "scan");
+        assert_eq!(
+            findings[0]["message"],
+            "the pack variable `scan` could not be evaluated: budget exhausted: the dossier's \
+             evaluations took more than 400 steps (see --max-dossier-cost)"
+        );
+    }
+}
+
 #[test]
 fn a_variable_that_doubles_a_string_is_refused_not_an_abort() {
     let scratch = Scratch::new();
