@@ -443,6 +443,33 @@ fn nested_all_over_160000_elements_ends_in_a_budget_rule_error() {
     );
 }
 
+/// `i.json`: `count` items named n0, n1 …
+fn write_named_items(scratch: &Scratch, count: usize) {
+    let items: Vec<String> = (0..count)
+        .map(|n| format!("{{\"name\":\"n{n}\"}}"))
+        .collect();
+    scratch.write("i.json", &format!("{{\"items\":[{}]}}", items.join(",")));
+}
+
+/// `i.json` checked with `pack/`, in JSON and in English, with a dossier budget of `steps`.
+fn check_with_dossier_budget(scratch: &Scratch, steps: &str) -> Output {
+    guifan_in(
+        scratch.path(),
+        &[
+            "check",
+            "--pack",
+            "pack",
+            "i.json",
+            "--format",
+            "json",
+            "--lang",
+            "en",
+            "--max-dossier-cost",
+            steps,
+        ],
+    )
+}
+
 #[test]
 fn the_dossier_budget_bounds_many_evaluations() {
     let scratch = Scratch::new();
@@ -455,25 +482,8 @@ fn the_dossier_budget_bounds_many_evaluations() {
     message: {zh: "扫描", en: "scan"}
 "#,
     );
-    let items: Vec<String> = (0..300).map(|n| format!("{{\"name\":\"n{n}\"}}")).collect();
-    scratch.write("i.json", &format!("{{\"items\":[{}]}}", items.join(",")));
-    let output = timed(|| {
-        guifan_in(
-            scratch.path(),
-            &[
-                "check",
-                "--pack",
-                "pack",
-                "i.json",
-                "--format",
-                "json",
-                "--lang",
-                "en",
-                "--max-dossier-cost",
-                "5000",
-            ],
-        )
-    });
+    write_named_items(&scratch, 300);
+    let output = timed(|| check_with_dossier_budget(&scratch, "5000"));
     assert_no_crash(&output);
     assert_eq!(output.status.code(), Some(1));
     let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
@@ -516,24 +526,9 @@ fn the_variable_that_runs_the_dossier_budget_out_is_the_one_in_the_pack_order() 
     message: {zh: "计数", en: "count"}
 "#,
     );
-    let items: Vec<String> = (0..100).map(|n| format!("{{\"name\":\"n{n}\"}}")).collect();
-    scratch.write("i.json", &format!("{{\"items\":[{}]}}", items.join(",")));
+    write_named_items(&scratch, 100);
     for _ in 0..5 {
-        let output = guifan_in(
-            scratch.path(),
-            &[
-                "check",
-                "--pack",
-                "pack",
-                "i.json",
-                "--format",
-                "json",
-                "--lang",
-                "en",
-                "--max-dossier-cost",
-                "400",
-            ],
-        );
+        let output = check_with_dossier_budget(&scratch, "400");
         assert_no_crash(&output);
         assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
         let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
