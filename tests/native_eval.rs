@@ -84,6 +84,7 @@ fn hostile_values_give_the_same_findings_and_rule_errors() {
     let dossiers = vec![
         format!("{ROOT}/tests/packs/native/hostile.yaml"),
         format!("{ROOT}/tests/packs/native/hostile-department.yaml"),
+        format!("{ROOT}/tests/packs/native/dates.yaml"),
     ];
     let (native_count, findings) = compare(Some(&pack), &dossiers, &[Lang::Zh, Lang::En]);
     // every guard and assertion of that pack is native

@@ -1,7 +1,8 @@
 //! The common shapes of a rule's expression, evaluated on the dossier's tree without the
 //! interpreter: presence (`has(item.legal_basis)`), sizes (`size(item.name) > 0`), a literal
 //! pattern (`item.task_type.matches('^[0-9]{2}$')`), comparisons of fields and literals
-//! (`item.promised_limit.value <= item.statutory_limit.value`), booleans (`entering`),
+//! (`item.promised_limit.value <= item.statutory_limit.value`), dates (`is_date(item.day)`,
+//! `date(item.day) <= submitted_day`, with guifan's own `parse_date`), booleans (`entering`),
 //! membership in a pack variable (`item.window in window_ids`) or in a list of literals, and
 //! `&&`, `||`, `!` of them, over the bindings of the tree and the dossier's sections. An
 //! operand of `&&`, `||` or `!` of another shape (`is_date(item.feedback_on)`) is left to the
@@ -32,9 +33,10 @@
 
 use cel::common::ast::operators;
 use cel::common::ast::{Expr, IdedExpr, LiteralValue};
-use cel::common::types::{CelBool, CelDouble, CelInt, CelNull, CelString, CelUInt};
+use cel::common::types::{CelBool, CelDouble, CelInt, CelNull, CelString, CelTimestamp, CelUInt};
 use cel::common::value::Val;
 
+use super::functions::{date_to_timestamp, parse_date};
 use super::regex_cache::regex_is_match;
 use crate::document::{Node, NodeKind};
 
@@ -63,6 +65,8 @@ pub enum Native {
     Compare(Operator, Operand, Operand),
     /// `text.matches('pattern')` or `matches(text, 'pattern')`, the text a field.
     Matches(Path, String),
+    /// `is_date(text)`, the text a field.
+    IsDate(Path),
     /// `value in ['a', 'b']`: membership in a list of literals.
     InLiterals(Operand, Vec<Literal>),
     /// A name or a field that holds a boolean (`entering`, `department.evaluation.passed`).
@@ -88,6 +92,8 @@ pub enum Operand {
     Field(Path),
     /// `size(path)` or `path.size()`.
     Size(Path),
+    /// `date(path)`: the timestamp of the date a field holds, as guifan's `date()` makes it.
+    Date(Path),
     /// A name alone (a pack variable, a key binding …), resolved as the interpreter does.
     Name(String),
     Literal(Literal),
@@ -122,6 +128,9 @@ impl Native {
     }
 
     /// The native form of a part; [`Native::Interpreted`] where none of it has a shape above.
+    /// (An operand left to the interpreter is copied again at each `&&`, `||` or `!` above it
+    /// that is then left whole: at most the expression's depth, which the loader bounds, times
+    /// its size, once at load.)
     fn compile_part(expression: &IdedExpr) -> Native {
         let interpreted = || Native::Interpreted(Box::new(expression.clone()));
         let Some(native) = Native::compile_shape(expression) else {
@@ -158,6 +167,12 @@ impl Native {
                         Some(Native::Not(Box::new(Native::compile_part(operand))))
                     }
                     ("matches", [text, pattern]) => matches(&text.expr, &pattern.expr),
+                    ("is_date", [text]) => match &text.expr {
+                        Expr::Select(select) if !select.test => {
+                            Some(Native::IsDate(Path::compile(&text.expr)?))
+                        }
+                        _ => None,
+                    },
                     (name, [left, right]) => {
                         let operator = match name {
                             operators::EQUALS => Operator::Equals,
@@ -239,6 +254,11 @@ impl Native {
                 NodeKind::Str(text) => regex_is_match(pattern, text).ok(),
                 _ => None,
             },
+            // as guifan's `is_date`: a string only (anything else is the interpreter's error)
+            Native::IsDate(text) => match &text.walk(scope, &text.fields)?.kind {
+                NodeKind::Str(text) => Some(parse_date(text).is_some()),
+                _ => None,
+            },
             Native::InLiterals(operand, literals) => {
                 // as the built-in list's `contains`: an element equal to the value
                 let value = read(operand, scope)?;
@@ -285,6 +305,17 @@ impl Operand {
                 LiteralValue::String(value) => Literal::String(value.to_string()),
                 _ => return None,
             })),
+            Expr::Call(call) if call.func_name == "date" && call.target.is_none() => {
+                match &call.args[..] {
+                    [argument] => match &argument.expr {
+                        Expr::Select(select) if !select.test => {
+                            Some(Operand::Date(Path::compile(&argument.expr)?))
+                        }
+                        _ => None,
+                    },
+                    _ => None,
+                }
+            }
             Expr::Call(call) if call.func_name == "size" => {
                 let argument = match (call.target.as_deref(), &call.args[..]) {
                     (None, [argument]) => argument,
@@ -350,6 +381,7 @@ enum Scalar<'a> {
     Double(CelDouble),
     UInt(CelUInt),
     String(CelString<'a>),
+    Timestamp(CelTimestamp),
 }
 
 impl<'a> Scalar<'a> {
@@ -383,6 +415,7 @@ impl<'a> Scalar<'a> {
             Scalar::Double(value) => value,
             Scalar::UInt(value) => value,
             Scalar::String(value) => value,
+            Scalar::Timestamp(value) => value,
         }
     }
 }
@@ -417,6 +450,13 @@ fn read<'a>(operand: &'a Operand, scope: &'a dyn NativeScope) -> Option<Read<'a>
                 i64::try_from(size).ok()?,
             ))))
         }
+        // as guifan's `date()` on a string: a text that is not a date is the interpreter's error
+        Operand::Date(path) => match &path.walk(scope, &path.fields)?.kind {
+            NodeKind::Str(text) => Some(Read::Scalar(Scalar::Timestamp(CelTimestamp::from(
+                date_to_timestamp(parse_date(text)?),
+            )))),
+            _ => None,
+        },
         Operand::Name(name) => {
             if scope.dotted() {
                 return None;
