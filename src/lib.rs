@@ -18,16 +18,3 @@ pub mod sanitize;
 pub mod sheet;
 pub mod snippet;
 pub mod source;
-
-pub static T0: std::sync::OnceLock<std::time::Instant> = std::sync::OnceLock::new();
-pub fn tmark(what: &str) {
-    if std::env::var_os("GUIFAN_T").is_some() {
-        eprintln!(
-            "{:>8.2} ms {what}",
-            T0.get_or_init(std::time::Instant::now)
-                .elapsed()
-                .as_secs_f64()
-                * 1000.0
-        );
-    }
-}

@@ -22,7 +22,6 @@ const COMMAND_STACK_BYTES: usize = 256 << 20;
 const WORKER_STACK_BYTES: usize = 64 << 20;
 
 fn main() -> ExitCode {
-    guifan::tmark("main");
     // the default pool's threads would have 2 MiB; a failure here (a pool already built) only
     // leaves the default
     let _ = rayon::ThreadPoolBuilder::new()

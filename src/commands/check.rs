@@ -94,10 +94,7 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
         }
     };
     let (checked, protected, options) = work?;
-    crate::tmark("checked");
-    let r = report_checked(arguments, &pack, checked, &protected, &options);
-    crate::tmark("reported");
-    r
+    report_checked(arguments, &pack, checked, &protected, &options)
 }
 
 /// The stack of the thread that loads the pack: as the command thread's (`main.rs`), since the
@@ -479,9 +476,7 @@ fn check_inputs_from(
                 decode_source(name, bytes).and_then(|file| {
                     let file = Arc::new(file);
                     let dossiers = load_dossiers(&file)?;
-                    crate::tmark("parsed");
                     let pack = pack.wait().ok_or_else(no_pack)?;
-                    crate::tmark("pack ready");
                     check_dossiers(pack, file, dossiers, options)
                 })
             };

@@ -474,7 +474,6 @@ pub fn evaluate(
             variable_context.add_variable_as_val(*name, value.clone_as_boxed());
         }
     }
-    crate::tmark("variables start");
     let budget = DossierBudget::new(options);
     let computed = compute_variables(pack, &mut variable_context, options);
     // the outcome of each variable, in the pack's order, as evaluating them one after the
@@ -575,9 +574,7 @@ pub fn evaluate(
             )
     };
     // format rules first: what they find malformed, the other rules do not read
-    crate::tmark("format rules start");
     let (format_findings, format_skipped) = run(&format_rules, &malformed);
-    crate::tmark("format rules done");
     malformed.extend(
         format_findings
             .iter()
@@ -585,7 +582,6 @@ pub fn evaluate(
             .map(|finding| Malformed::new(finding.path.clone())),
     );
     let (rule_findings, rule_skipped) = run(&other_rules, &malformed);
-    crate::tmark("other rules done");
     findings.extend(format_findings);
     findings.extend(rule_findings);
     skipped.extend(format_skipped);
