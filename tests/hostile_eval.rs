@@ -500,14 +500,15 @@ fn the_dossier_budget_bounds_many_evaluations() {
     assert!(findings[0]["path"].as_str().expect("path") > "/items/1");
 }
 
-/// The pack's variables are evaluated level by level, a level at once; the dossier's budget is
-/// still taken in the pack's order. `name_count` (of the second level: it reads `names`) comes
-/// before `scan` (of the first) in the pack: in the pack's order `names` and `name_count` take
-/// 303 steps of the 400, and `scan`, which needs 202, is the one that runs out (the binary of
-/// before the levels gave the same). Taking the steps level by level, `name_count` would be.
-#[test]
-fn the_variable_that_runs_the_dossier_budget_out_is_the_one_in_the_pack_order() {
-    let scratch = Scratch::new();
+/// The pack's variables are evaluated a level at once only where together they could not run
+/// the dossier's budget out; under a budget this tight they are evaluated in the pack's order.
+/// `name_count` (of the second level: it reads `names`) comes before `scan` (of the first) in
+/// the pack: in the pack's order `names` and `name_count` take 303 steps of the 400, and
+/// `scan`, which needs 202, is the one that runs out (the binary of before the levels gave the
+/// same). Taking the steps level by level, `name_count` would be.
+/// `pack/` with five variables over the items (`names` 202 steps on 100 items, `name_count`
+/// 101, `scan` 202, `after_scan` and `literal` none) and a rule reading two of them.
+fn variables_pack(scratch: &Scratch) {
     scratch.pack(
         r#"  - name: names
     expr: doc.items.map(i, i.name)
@@ -526,6 +527,59 @@ fn the_variable_that_runs_the_dossier_budget_out_is_the_one_in_the_pack_order() 
     message: {zh: "计数", en: "count"}
 "#,
     );
+}
+
+/// With a dossier budget that five evaluations of `--max-cost` steps cannot run out, the
+/// variables are evaluated a level at once: the two that take more than `--max-cost` fail, the
+/// two that read them are not evaluated, as in the pack's order.
+#[test]
+fn variables_evaluated_at_once_fail_on_max_cost_as_in_the_pack_order() {
+    let scratch = Scratch::new();
+    variables_pack(&scratch);
+    write_named_items(&scratch, 100);
+    for _ in 0..5 {
+        let output = guifan_in(
+            scratch.path(),
+            &[
+                "check",
+                "--pack",
+                "pack",
+                "i.json",
+                "--format",
+                "json",
+                "--lang",
+                "en",
+                "--max-cost",
+                "150",
+            ],
+        );
+        assert_no_crash(&output);
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+        let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        let findings = report["findings"].as_array().expect("findings");
+        let failed: Vec<&str> = findings
+            .iter()
+            .map(|finding| finding["failed_rule"].as_str().unwrap_or_default())
+            .collect();
+        // `reads-name-count` reads `name_count`, which reads `names`: not evaluated either
+        assert_eq!(failed, ["names", "scan"], "{findings:?}");
+        for finding in findings {
+            let message = finding["message"].as_str().unwrap_or_default();
+            assert!(
+                message.ends_with(
+                    "could not be evaluated: budget exhausted: one evaluation took more than 150 \
+                     steps (see --max-cost)"
+                ),
+                "{message}"
+            );
+        }
+    }
+}
+
+#[test]
+fn the_variable_that_runs_the_dossier_budget_out_is_the_one_in_the_pack_order() {
+    let scratch = Scratch::new();
+    variables_pack(&scratch);
     write_named_items(&scratch, 100);
     for _ in 0..5 {
         let output = check_with_dossier_budget(&scratch, "400");

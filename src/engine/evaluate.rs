@@ -604,57 +604,65 @@ enum Failure {
 /// evaluated because it reads one that failed.
 type Computed<'v> = Option<(Result<BoxedVal<'v>, Failure>, Spent)>;
 
-/// The pack's variables, evaluated level by level: those of a level read only variables of the
-/// levels before it, and are evaluated at once on the pool (W1's five comprehensions over the
-/// items took 6 ms on one core). Each may take what the variables before it in the pack's
-/// order, among those already evaluated, left of the dossier's budget (at most `max_cost`):
-/// never less than it would have had evaluated in the pack's order, since a variable that
-/// took more than it would have there ran the dossier's budget out. The caller then takes
-/// their steps in the pack's order (`DossierBudget::take_spent`), so that the one that runs
-/// the budget out is the one that would have in that order.
+/// The pack's variables, evaluated level by level when the dossier's budget allows: those of
+/// a level read only variables of the levels before it, and are evaluated at once on the pool
+/// (W1's five comprehensions over the items took 6 ms on one core).
+///
+/// In the pack's order, each variable may take what the ones before it left of the dossier's
+/// budget, at most `max_cost`. When the variables together could not run the dossier's budget
+/// out (each taking `max_cost`), each has `max_cost` in whatever order they are evaluated, so
+/// the levels give what the pack's order gives, and their work stays within the budget.
+/// Otherwise they are evaluated one by one in the pack's order, as before the levels: the one
+/// that runs the budget out, and the ones then left without steps, are the same.
 fn compute_variables<'v>(
     pack: &Pack,
     context: &mut Context<'_, 'v>,
     options: &CheckOptions,
 ) -> Vec<Computed<'v>> {
-    let mut computed: Vec<Computed<'v>> = Vec::with_capacity(pack.variables.len());
-    computed.resize_with(pack.variables.len(), || None);
-    for level in variable_levels(pack) {
-        // what the variables before each (in the pack's order) evaluated so far have left
-        let limits: Vec<u64> = level
-            .iter()
-            .map(|&index| {
-                let spent_before = computed[..index]
-                    .iter()
-                    .flatten()
-                    .fold(0u64, |sum, (_, spent)| sum.saturating_add(spent.steps));
-                options
-                    .limits
-                    .max_dossier_cost
-                    .saturating_sub(spent_before)
-                    .min(options.limits.max_cost)
-            })
-            .collect();
-        let due: Vec<(usize, u64)> = level
+    let limits = options.limits;
+    let count = pack.variables.len();
+    let at_once = u64::try_from(count)
+        .map(|count| count.saturating_mul(limits.max_cost) <= limits.max_dossier_cost)
+        .unwrap_or(false);
+    let levels = if at_once {
+        variable_levels(pack)
+    } else {
+        (0..count).map(|index| vec![index]).collect()
+    };
+    let positions: HashMap<&str, usize> = pack
+        .variables
+        .iter()
+        .enumerate()
+        .map(|(index, variable)| (variable.name.as_str(), index))
+        .collect();
+    let mut computed: Vec<Computed<'v>> = Vec::with_capacity(count);
+    computed.resize_with(count, || None);
+    let mut spent = 0u64;
+    for level in levels {
+        let limit = limits
+            .max_dossier_cost
+            .saturating_sub(spent)
+            .min(limits.max_cost);
+        // a variable reading one that failed is not evaluated (the loader lets a variable
+        // read only the variables before it, which are of the levels before its own)
+        let due: Vec<usize> = level
             .into_iter()
-            .zip(limits)
-            .filter(|&(index, _)| {
+            .filter(|&index| {
                 !pack.variables[index]
                     .expression
                     .variables
                     .iter()
                     .any(|name| {
-                        pack.variables
-                            .iter()
-                            .position(|variable| variable.name == *name)
-                            .is_some_and(|read| !matches!(computed[read], Some((Ok(_), _))))
+                        positions
+                            .get(name.as_str())
+                            .is_some_and(|&read| !matches!(computed[read], Some((Ok(_), _))))
                     })
             })
             .collect();
         let shared: &Context<'_, 'v> = context;
         let results: Vec<(usize, Result<BoxedVal<'v>, Failure>, Spent)> = due
             .par_iter()
-            .map(|&(index, limit)| {
+            .map(|&index| {
                 let expression = &pack.variables[index].expression;
                 let (converted, spent) = metered(limit, || {
                     Value::resolve_val(&expression.program, shared)
@@ -671,11 +679,12 @@ fn compute_variables<'v>(
                 (index, converted, spent)
             })
             .collect();
-        for (index, converted, spent) in results {
+        for (index, converted, steps) in results {
+            spent = spent.saturating_add(steps.steps);
             if let Ok(value) = &converted {
                 context.add_variable_as_val(&pack.variables[index].name, value.clone_as_boxed());
             }
-            computed[index] = Some((converted, spent));
+            computed[index] = Some((converted, steps));
         }
     }
     computed
@@ -758,9 +767,9 @@ impl DossierBudget {
         (result, spent)
     }
 
-    /// Takes the steps of an evaluation made beforehand with at least the steps [`Self::run`]
-    /// would have given it now, as `run` would have taken them: false when it would have run
-    /// out (it then takes all it could have had).
+    /// Takes the steps of an evaluation made beforehand with the steps [`Self::run`] would have
+    /// given it now (see `compute_variables`), as `run` would have taken them: false when it
+    /// ran out (it then takes all it could have had).
     fn take_spent(&self, spent: Spent) -> bool {
         let left = self.remaining.load(Ordering::Relaxed);
         let available = left.min(self.limits.max_cost);

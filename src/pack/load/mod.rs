@@ -119,10 +119,11 @@ pub fn load_pack(files: &PackFiles) -> Result<Pack, GuifanError> {
 
 /// Loads the national pack embedded in the binary, for `check` with no `--pack`: as
 /// [`load_pack`] gives it, without the checks that only find mistakes in a pack's text (a
-/// misspelt function, name or field, an invalid literal pattern). Why: those checks were half of the pack's load (docs/PERFORMANCE.md, point
-/// 36), and the embedded pack is the one pack whose text cannot change after the tests checked
-/// it: `tests/embedded_pack.rs` loads it both ways and wants the same pack, and loads it with
-/// every check and wants no problem. `pack lint` and every other command load it with them.
+/// misspelt function, name or field, an invalid literal pattern). Why: those checks were half
+/// of the pack's load (docs/PERFORMANCE.md, point 36), and the embedded pack is the one pack
+/// whose text cannot change after the tests checked it: `tests/embedded_pack.rs` loads it both
+/// ways and wants the same pack, and loads it with every check and wants no problem. `pack
+/// lint` and every other command load it with them.
 pub fn load_embedded_pack_unlinted() -> Result<Pack, GuifanError> {
     load_pack_with_options(
         &super::embedded::embedded_national_pack(),
