@@ -453,19 +453,24 @@ fn write_named_items(scratch: &Scratch, count: usize) {
 
 /// `i.json` checked with `pack/`, in JSON and in English, with a dossier budget of `steps`.
 fn check_with_dossier_budget(scratch: &Scratch, steps: &str) -> Output {
+    check_with_budget(scratch, "--max-dossier-cost", steps)
+}
+
+/// The findings of a check that found some, its report in JSON.
+fn findings_of(output: &Output) -> Vec<serde_json::Value> {
+    assert_no_crash(output);
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    report["findings"].as_array().expect("findings").clone()
+}
+
+/// `i.json` checked with `pack/`, in JSON and in English, with `budget` (`--max-cost` or
+/// `--max-dossier-cost`) set to `steps`.
+fn check_with_budget(scratch: &Scratch, budget: &str, steps: &str) -> Output {
     guifan_in(
         scratch.path(),
         &[
-            "check",
-            "--pack",
-            "pack",
-            "i.json",
-            "--format",
-            "json",
-            "--lang",
-            "en",
-            "--max-dossier-cost",
-            steps,
+            "check", "--pack", "pack", "i.json", "--format", "json", "--lang", "en", budget, steps,
         ],
     )
 }
@@ -538,32 +543,14 @@ fn variables_evaluated_at_once_fail_on_max_cost_as_in_the_pack_order() {
     variables_pack(&scratch);
     write_named_items(&scratch, 100);
     for _ in 0..5 {
-        let output = guifan_in(
-            scratch.path(),
-            &[
-                "check",
-                "--pack",
-                "pack",
-                "i.json",
-                "--format",
-                "json",
-                "--lang",
-                "en",
-                "--max-cost",
-                "150",
-            ],
-        );
-        assert_no_crash(&output);
-        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
-        let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
-        let findings = report["findings"].as_array().expect("findings");
+        let findings = findings_of(&check_with_budget(&scratch, "--max-cost", "150"));
         let failed: Vec<&str> = findings
             .iter()
             .map(|finding| finding["failed_rule"].as_str().unwrap_or_default())
             .collect();
         // `reads-name-count` reads `name_count`, which reads `names`: not evaluated either
         assert_eq!(failed, ["names", "scan"], "{findings:?}");
-        for finding in findings {
+        for finding in &findings {
             let message = finding["message"].as_str().unwrap_or_default();
             assert!(
                 message.ends_with(
@@ -582,11 +569,7 @@ fn the_variable_that_runs_the_dossier_budget_out_is_the_one_in_the_pack_order() 
     variables_pack(&scratch);
     write_named_items(&scratch, 100);
     for _ in 0..5 {
-        let output = check_with_dossier_budget(&scratch, "400");
-        assert_no_crash(&output);
-        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
-        let report: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
-        let findings = report["findings"].as_array().expect("findings");
+        let findings = findings_of(&check_with_dossier_budget(&scratch, "400"));
         // `after_scan` reads `scan`: not evaluated, and no finding of its own
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert_eq!(findings[0]["rule"], "rule-error");
