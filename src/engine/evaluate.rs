@@ -232,22 +232,28 @@ fn evaluate_bool(
     scope: &Scope<'_, '_>,
     root: &Context<'static, 'static>,
 ) -> Outcome {
-    // the common shapes on the tree itself; the interpreter wherever that gives no answer
-    if let Some(native) = expression.native.as_ref() {
-        let reading = NativeReading {
-            scope,
-            root,
-            context: std::cell::OnceCell::new(),
+    // the common shapes on the tree itself; the interpreter wherever that gives no answer, in
+    // the context the native evaluator made for its parts, if it made one
+    let reading = NativeReading {
+        scope,
+        root,
+        context: std::cell::OnceCell::new(),
+    };
+    if let Some(value) = expression
+        .native
+        .as_ref()
+        .and_then(|native| native.evaluate(&reading))
+    {
+        return if value {
+            Outcome::Holds
+        } else {
+            Outcome::Fails
         };
-        if let Some(value) = native.evaluate(&reading) {
-            return if value {
-                Outcome::Holds
-            } else {
-                Outcome::Fails
-            };
-        }
     }
-    let context = context_for(root, scope);
+    let context = reading
+        .context
+        .into_inner()
+        .unwrap_or_else(|| context_for(root, scope));
     match Value::resolve_val(&expression.program, &context) {
         Ok(result) => match result.downcast_ref::<CelBool>() {
             Some(boolean) if *boolean.inner() => Outcome::Holds,
@@ -476,25 +482,18 @@ pub fn evaluate(
     }
     let budget = DossierBudget::new(options);
     let computed = compute_variables(pack, &mut variable_context, options);
-    // the outcome of each variable, in the pack's order, as evaluating them one after the
-    // other would give it: a variable reading one that failed is not evaluated, and each takes
-    // its steps from what the variables before it left
+    // each variable's steps are taken from the dossier's in the pack's order, so that what a
+    // rule-error says of an exhausted budget (the evaluation's or the dossier's) is what the
+    // budget was right after that variable
     let mut variables: Vec<(String, BoxedVal<'_>)> = Vec::with_capacity(pack.variables.len());
     let mut failed_variables: BTreeSet<&str> = BTreeSet::new();
     for (variable, computed) in pack.variables.iter().zip(computed) {
-        let reads_failed = variable
-            .expression
-            .variables
-            .iter()
-            .any(|name| failed_variables.contains(name.as_str()));
-        let Some((converted, spent)) = computed.filter(|_| !reads_failed) else {
+        let Some((converted, spent)) = computed else {
+            // it reads a variable that failed
             failed_variables.insert(&variable.name);
             continue;
         };
-        let converted = match budget.take_spent(spent) {
-            true => converted,
-            false => Err(Failure::Budget),
-        };
+        budget.take(spent.steps);
         match converted {
             Ok(value) => variables.push((variable.name.clone(), value)),
             Err(failure) => {
@@ -624,17 +623,12 @@ fn compute_variables<'v>(
     let at_once = u64::try_from(count)
         .map(|count| count.saturating_mul(limits.max_cost) <= limits.max_dossier_cost)
         .unwrap_or(false);
+    let reads = variable_reads(pack);
     let levels = if at_once {
-        variable_levels(pack)
+        variable_levels(&reads)
     } else {
         (0..count).map(|index| vec![index]).collect()
     };
-    let positions: HashMap<&str, usize> = pack
-        .variables
-        .iter()
-        .enumerate()
-        .map(|(index, variable)| (variable.name.as_str(), index))
-        .collect();
     let mut computed: Vec<Computed<'v>> = Vec::with_capacity(count);
     computed.resize_with(count, || None);
     let mut spent = 0u64;
@@ -643,20 +637,13 @@ fn compute_variables<'v>(
             .max_dossier_cost
             .saturating_sub(spent)
             .min(limits.max_cost);
-        // a variable reading one that failed is not evaluated (the loader lets a variable
-        // read only the variables before it, which are of the levels before its own)
+        // a variable reading one that failed is not evaluated
         let due: Vec<usize> = level
             .into_iter()
             .filter(|&index| {
-                !pack.variables[index]
-                    .expression
-                    .variables
+                reads[index]
                     .iter()
-                    .any(|name| {
-                        positions
-                            .get(name.as_str())
-                            .is_some_and(|&read| !matches!(computed[read], Some((Ok(_), _))))
-                    })
+                    .all(|&read| matches!(computed[read], Some((Ok(_), _))))
             })
             .collect();
         let shared: &Context<'_, 'v> = context;
@@ -690,21 +677,37 @@ fn compute_variables<'v>(
     computed
 }
 
-/// The pack's variables by level, each level in the pack's order: a variable reading no
-/// variable is of level 0, one reading variables of levels up to n of level n + 1.
-fn variable_levels(pack: &Pack) -> Vec<Vec<usize>> {
-    let mut level_of: HashMap<&str, usize> = HashMap::new();
-    let mut levels: Vec<Vec<usize>> = Vec::new();
+/// The variables each variable reads, by position: only those before it, as a name resolves
+/// to a variable only once that variable is defined.
+fn variable_reads(pack: &Pack) -> Vec<Vec<usize>> {
+    let mut positions: HashMap<&str, usize> = HashMap::new();
+    let mut reads = Vec::with_capacity(pack.variables.len());
     for (index, variable) in pack.variables.iter().enumerate() {
-        let level = variable
-            .expression
-            .variables
+        reads.push(
+            variable
+                .expression
+                .variables
+                .iter()
+                .filter_map(|name| positions.get(name.as_str()).copied())
+                .collect::<Vec<usize>>(),
+        );
+        positions.insert(&variable.name, index);
+    }
+    reads
+}
+
+/// The variables by level, each level in the pack's order: a variable reading no variable is
+/// of level 0, one reading variables of levels up to n of level n + 1.
+fn variable_levels(reads: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let mut level_of: Vec<usize> = Vec::with_capacity(reads.len());
+    let mut levels: Vec<Vec<usize>> = Vec::new();
+    for (index, read) in reads.iter().enumerate() {
+        let level = read
             .iter()
-            .filter_map(|name| level_of.get(name.as_str()))
-            .map(|level| level + 1)
+            .map(|&read| level_of[read] + 1)
             .max()
             .unwrap_or(0);
-        level_of.insert(&variable.name, level);
+        level_of.push(level);
         if levels.len() <= level {
             levels.resize_with(level + 1, Vec::new);
         }
@@ -759,24 +762,17 @@ impl DossierBudget {
             .load(Ordering::Relaxed)
             .min(self.limits.max_cost);
         let (result, spent) = metered(available, evaluation);
-        let _ = self
-            .remaining
-            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
-                Some(left.saturating_sub(spent.steps))
-            });
+        self.take(spent.steps);
         (result, spent)
     }
 
-    /// Takes the steps of an evaluation made beforehand with the steps [`Self::run`] would have
-    /// given it now (see `compute_variables`), as `run` would have taken them: false when it
-    /// ran out (it then takes all it could have had).
-    fn take_spent(&self, spent: Spent) -> bool {
-        let left = self.remaining.load(Ordering::Relaxed);
-        let available = left.min(self.limits.max_cost);
-        let within = !spent.exhausted && spent.steps <= available;
-        let steps = if within { spent.steps } else { available };
-        self.remaining.store(left - steps, Ordering::Relaxed);
-        within
+    /// Takes the steps an evaluation spent from the dossier's.
+    fn take(&self, steps: u64) {
+        let _ = self
+            .remaining
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |left| {
+                Some(left.saturating_sub(steps))
+            });
     }
 
     /// What a rule-error says of an exhausted budget: the evaluation's, or the dossier's when
