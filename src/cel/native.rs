@@ -167,12 +167,7 @@ impl Native {
                         Some(Native::Not(Box::new(Native::compile_part(operand))))
                     }
                     ("matches", [text, pattern]) => matches(&text.expr, &pattern.expr),
-                    ("is_date", [text]) => match &text.expr {
-                        Expr::Select(select) if !select.test => {
-                            Some(Native::IsDate(Path::compile(&text.expr)?))
-                        }
-                        _ => None,
-                    },
+                    ("is_date", [text]) => Some(Native::IsDate(Path::field(&text.expr)?)),
                     (name, [left, right]) => {
                         let operator = match name {
                             operators::EQUALS => Operator::Equals,
@@ -250,15 +245,9 @@ impl Native {
                     _ => None,
                 }
             }
-            Native::Matches(text, pattern) => match &text.walk(scope, &text.fields)?.kind {
-                NodeKind::Str(text) => regex_is_match(pattern, text).ok(),
-                _ => None,
-            },
+            Native::Matches(text, pattern) => regex_is_match(pattern, text.text(scope)?).ok(),
             // as guifan's `is_date`: a string only (anything else is the interpreter's error)
-            Native::IsDate(text) => match &text.walk(scope, &text.fields)?.kind {
-                NodeKind::Str(text) => Some(parse_date(text).is_some()),
-                _ => None,
-            },
+            Native::IsDate(text) => Some(parse_date(text.text(scope)?).is_some()),
             Native::InLiterals(operand, literals) => {
                 // as the built-in list's `contains`: an element equal to the value
                 let value = read(operand, scope)?;
@@ -292,9 +281,7 @@ fn matches(text: &Expr, pattern: &Expr) -> Option<Native> {
 impl Operand {
     fn compile(expression: &Expr) -> Option<Operand> {
         match expression {
-            Expr::Select(select) if !select.test => {
-                Some(Operand::Field(Path::compile(expression)?))
-            }
+            Expr::Select(_) => Some(Operand::Field(Path::field(expression)?)),
             Expr::Ident(name) => Some(Operand::Name(name.clone())),
             Expr::Literal(literal) => Some(Operand::Literal(match literal {
                 LiteralValue::Null => Literal::Null,
@@ -307,12 +294,7 @@ impl Operand {
             })),
             Expr::Call(call) if call.func_name == "date" && call.target.is_none() => {
                 match &call.args[..] {
-                    [argument] => match &argument.expr {
-                        Expr::Select(select) if !select.test => {
-                            Some(Operand::Date(Path::compile(&argument.expr)?))
-                        }
-                        _ => None,
-                    },
+                    [argument] => Some(Operand::Date(Path::field(&argument.expr)?)),
                     _ => None,
                 }
             }
@@ -322,12 +304,7 @@ impl Operand {
                     (Some(target), []) => target,
                     _ => return None,
                 };
-                match &argument.expr {
-                    Expr::Select(select) if !select.test => {
-                        Some(Operand::Size(Path::compile(&argument.expr)?))
-                    }
-                    _ => None,
-                }
+                Some(Operand::Size(Path::field(&argument.expr)?))
             }
             _ => None,
         }
@@ -335,7 +312,12 @@ impl Operand {
 }
 
 impl Path {
-    /// `root.a.b` (at least one field): a chain of selections from a name.
+    /// `root.a.b` (at least one field): a field read from a name.
+    fn field(expression: &Expr) -> Option<Path> {
+        Path::compile(expression).filter(|path| !path.fields.is_empty())
+    }
+
+    /// `root.a.b`: a chain of selections (perhaps none) from a name.
     fn compile(expression: &Expr) -> Option<Path> {
         let mut fields = Vec::new();
         let mut at = expression;
@@ -370,6 +352,15 @@ impl Path {
             node = node.get(field)?;
         }
         Some(node)
+    }
+
+    /// The string at the path; `None` where it is anything else (the interpreter's error for a
+    /// function that wants a string).
+    fn text<'s>(&self, scope: &'s dyn NativeScope) -> Option<&'s str> {
+        match &self.walk(scope, &self.fields)?.kind {
+            NodeKind::Str(text) => Some(text),
+            _ => None,
+        }
     }
 }
 
@@ -451,12 +442,9 @@ fn read<'a>(operand: &'a Operand, scope: &'a dyn NativeScope) -> Option<Read<'a>
             ))))
         }
         // as guifan's `date()` on a string: a text that is not a date is the interpreter's error
-        Operand::Date(path) => match &path.walk(scope, &path.fields)?.kind {
-            NodeKind::Str(text) => Some(Read::Scalar(Scalar::Timestamp(CelTimestamp::from(
-                date_to_timestamp(parse_date(text)?),
-            )))),
-            _ => None,
-        },
+        Operand::Date(path) => Some(Read::Scalar(Scalar::Timestamp(CelTimestamp::from(
+            date_to_timestamp(parse_date(path.text(scope)?)?),
+        )))),
         Operand::Name(name) => {
             if scope.dotted() {
                 return None;
