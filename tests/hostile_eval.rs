@@ -505,12 +505,6 @@ fn the_dossier_budget_bounds_many_evaluations() {
     assert!(findings[0]["path"].as_str().expect("path") > "/items/1");
 }
 
-/// The pack's variables are evaluated a level at once only where together they could not run
-/// the dossier's budget out; under a budget this tight they are evaluated in the pack's order.
-/// `name_count` (of the second level: it reads `names`) comes before `scan` (of the first) in
-/// the pack: in the pack's order `names` and `name_count` take 303 steps of the 400, and
-/// `scan`, which needs 202, is the one that runs out (the binary of before the levels gave the
-/// same). Taking the steps level by level, `name_count` would be.
 /// `pack/` with five variables over the items (`names` 202 steps on 100 items, `name_count`
 /// 101, `scan` 202, `after_scan` and `literal` none) and a rule reading two of them.
 fn variables_pack(scratch: &Scratch) {
@@ -563,6 +557,12 @@ fn variables_evaluated_at_once_fail_on_max_cost_as_in_the_pack_order() {
     }
 }
 
+/// The pack's variables are evaluated a level at once only where together they could not run
+/// the dossier's budget out; under a budget this tight they are evaluated in the pack's order.
+/// `name_count` (of the second level: it reads `names`) comes before `scan` (of the first) in
+/// the pack: in the pack's order `names` and `name_count` take 303 steps of the 400, and
+/// `scan`, which needs 202, is the one that runs out (the binary of before the levels gave the
+/// same). Taking the steps level by level, `name_count` would be.
 #[test]
 fn the_variable_that_runs_the_dossier_budget_out_is_the_one_in_the_pack_order() {
     let scratch = Scratch::new();
