@@ -366,10 +366,7 @@ impl<'s> Reader<'s> {
                 NodeKind::Null
             }
             Peek::True | Peek::False => NodeKind::Bool(self.jiter.known_bool(peek).map_err(fail)?),
-            Peek::String => {
-                let text = self.jiter.known_str().map_err(fail)?;
-                NodeKind::Str(self.strings.intern(text))
-            }
+            Peek::String => return self.string(depth, None),
             Peek::Array => return self.array(start, depth + 1),
             Peek::Object => return self.object(start, depth + 1),
             _ => {
@@ -392,6 +389,22 @@ impl<'s> Reader<'s> {
             }
         };
         Ok(Node::new(kind, Span::new(start, self.index())))
+    }
+
+    /// The string that starts at the iterator's position: the value at `place` of a mapping
+    /// `depth` levels deep (see [`Interner::intern_at`]), or an element of a list.
+    fn string(&mut self, depth: usize, place: Option<usize>) -> Result<Node, SyntaxError> {
+        let fail = self.fail();
+        let start = self.index();
+        let text = self.jiter.known_str().map_err(fail)?;
+        let text = match place {
+            Some(place) => self.strings.intern_at(depth, place, text),
+            None => self.strings.intern(text),
+        };
+        Ok(Node::new(
+            NodeKind::Str(text),
+            Span::new(start, self.index()),
+        ))
     }
 
     fn array(&mut self, start: usize, depth: usize) -> Result<Node, SyntaxError> {
@@ -417,8 +430,9 @@ impl<'s> Reader<'s> {
             .jiter
             .known_object()
             .map_err(fail)?
-            .map(|key| self.strings.intern(key));
+            .map(|key| self.strings.intern_at(depth, 0, key));
         while let Some(key) = next {
+            let place = 2 * entries.len();
             let key_span = self.key_span(before);
             if let Some(previous) = keys.find(&entries, &key) {
                 let first = self.source.line_column(previous.key_span.start());
@@ -432,8 +446,11 @@ impl<'s> Reader<'s> {
                 });
             }
             let peek = self.peek()?;
-            // a list inside may take what another thread read and move the iterator on
-            let value = self.value(peek, depth)?;
+            let value = match peek {
+                Peek::String => self.string(depth, Some(place + 1))?,
+                // a list inside may take what another thread read and move the iterator on
+                _ => self.value(peek, depth)?,
+            };
             entries.push(Entry {
                 key,
                 key_span,
@@ -445,7 +462,7 @@ impl<'s> Reader<'s> {
                 .jiter
                 .next_key()
                 .map_err(fail)?
-                .map(|key| self.strings.intern(key));
+                .map(|key| self.strings.intern_at(depth, place + 2, key));
         }
         let node = Node::new(
             NodeKind::Map(entries.drain(..).collect()),
@@ -515,6 +532,8 @@ fn syntax_error(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     #[test]
@@ -529,6 +548,87 @@ mod tests {
             root.get("n").map(|node| &node.kind),
             Some(&NodeKind::Int(20))
         );
+    }
+
+    /// The strings a place of the last mapping remembers (`Interner::intern_at`): the same
+    /// values as read without it, with every equal string one shared copy, wherever it is.
+    #[test]
+    fn strings_remembered_by_place_are_the_values_written_and_shared() {
+        let text = r#"[{"名称": "甲", "单位": "working_days", "x": {"单位": "甲"}},
+                       {"名称": "乙", "单位": "working_days", "x": {"单位": "乙"}},
+                       {"单位": "甲", "名称": "working_days", "x": ["甲", {"名称": "乙"}]}]"#;
+        let source = SourceFile::new("a.json", text);
+        let root = parse_json(&source).expect("parses");
+        let items = root.as_items().expect("a list");
+        let text_of = |node: &Node| node.as_str().map(str::to_string);
+        let read: Vec<Vec<(String, Option<String>)>> = items
+            .iter()
+            .map(|item| {
+                let entries = item.as_entries().expect("a mapping");
+                entries
+                    .iter()
+                    .map(|entry| (entry.key.to_string(), text_of(&entry.value)))
+                    .collect()
+            })
+            .collect();
+        let expected = |pairs: [(&str, Option<&str>); 3]| {
+            pairs
+                .iter()
+                .map(|(key, value)| (key.to_string(), value.map(str::to_string)))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            read,
+            vec![
+                expected([
+                    ("名称", Some("甲")),
+                    ("单位", Some("working_days")),
+                    ("x", None)
+                ]),
+                expected([
+                    ("名称", Some("乙")),
+                    ("单位", Some("working_days")),
+                    ("x", None)
+                ]),
+                expected([
+                    ("单位", Some("甲")),
+                    ("名称", Some("working_days")),
+                    ("x", None)
+                ]),
+            ]
+        );
+        assert_eq!(
+            text_of(
+                items[1]
+                    .get("x")
+                    .and_then(|x| x.get("单位"))
+                    .expect("x.单位")
+            ),
+            Some("乙".to_string())
+        );
+        // one copy of 甲 and of 名称, whether read at the same place or not, in a mapping or
+        // in a list
+        let Some(NodeKind::Str(first)) = items[0].get("名称").map(|node| &node.kind) else {
+            panic!("a string");
+        };
+        let nested = items[2]
+            .get("x")
+            .and_then(|x| x.as_items())
+            .expect("a list");
+        for other in [
+            items[0].get("x").and_then(|x| x.get("单位")),
+            items[2].get("单位"),
+            nested.first(),
+        ] {
+            let Some(NodeKind::Str(other)) = other.map(|node| &node.kind) else {
+                panic!("a string");
+            };
+            assert!(Arc::ptr_eq(first, other));
+        }
+        let key =
+            |item: &Node, index: usize| Arc::clone(&item.as_entries().expect("map")[index].key);
+        assert!(Arc::ptr_eq(&key(&items[0], 0), &key(&items[2], 1)));
+        assert!(Arc::ptr_eq(&key(&items[0], 0), &key(&nested[1], 0)));
     }
 
     #[test]

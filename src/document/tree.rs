@@ -131,9 +131,15 @@ impl Node {
 #[derive(Default)]
 pub(crate) struct Interner {
     strings: HashSet<Arc<str>, BuildHasherDefault<WordHasher>>,
+    /// What was last written at each place of a mapping, by level: [`Interner::intern_at`].
+    places: Vec<Vec<Option<Arc<str>>>>,
 }
 
 impl Interner {
+    /// The places of a mapping remembered at each level: a key or value further on is
+    /// interned as any other string.
+    const PLACES: usize = 64;
+
     pub(crate) fn intern(&mut self, text: &str) -> Arc<str> {
         if let Some(found) = self.strings.get(text) {
             return Arc::clone(found);
@@ -141,6 +147,32 @@ impl Interner {
         let text: Arc<str> = text.into();
         self.strings.insert(Arc::clone(&text));
         text
+    }
+
+    /// `text`, written at `place` of a mapping `depth` levels deep (its `n`th key is place
+    /// `2n`, a string value of that key place `2n + 1`): the objects of a list repeat their
+    /// keys, and often their codes and units, in the same order, so the string the last
+    /// mapping at that level had there is compared first, and the set is hashed and searched
+    /// only when it differs. The string is the set's own either way: sharing is unchanged.
+    pub(crate) fn intern_at(&mut self, depth: usize, place: usize, text: &str) -> Arc<str> {
+        if place >= Self::PLACES {
+            return self.intern(text);
+        }
+        if let Some(Some(last)) = self.places.get(depth).and_then(|row| row.get(place)) {
+            if **last == *text {
+                return Arc::clone(last);
+            }
+        }
+        let interned = self.intern(text);
+        if self.places.len() <= depth {
+            self.places.resize_with(depth + 1, Vec::new);
+        }
+        let row = &mut self.places[depth];
+        if row.len() <= place {
+            row.resize(place + 1, None);
+        }
+        row[place] = Some(Arc::clone(&interned));
+        interned
     }
 }
 
