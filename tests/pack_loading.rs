@@ -214,3 +214,115 @@ fn type_names_map_literals_in_messages_and_extensions_load() {
     let errors = load_errors(&format!("{HEAD}{rule}"));
     assert!(errors.is_empty(), "{errors:?}");
 }
+
+/// A `for_each` key pattern is compiled as a `matches` pattern is, within the same size (a
+/// pack is untrusted: one pattern must not make a program of megabytes), and once for all the
+/// rules that write it.
+#[test]
+fn a_for_each_key_pattern_must_be_a_regular_expression_of_bounded_size() {
+    let rule = |id: &str, pattern: &str| {
+        format!("  - id: {id}\n    clauses: [\"1.1\"]\n    for_each: items as item, item as value by field matching '{pattern}'\n    assert: true\n    message: {{zh: 中, en: en}}\n")
+    };
+    let pack = format!(
+        "{HEAD}rules:\n{}{}{}{}",
+        rule("dates-a", "_on$"),
+        rule("dates-b", "_on$"),
+        rule("unclosed", "(_on"),
+        rule("huge", r"\w{60}"),
+    );
+    let errors = load_errors(&pack);
+    let messages: Vec<&str> = errors.iter().map(|(message, _)| message.as_str()).collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(
+        messages[0].starts_with("pack.yaml:26:15: `'(_on'` is not a regular expression"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].starts_with(r"pack.yaml:31:15: `'\w{60}'` is not a regular expression")
+            && messages[1].contains("size limit"),
+        "{messages:?}"
+    );
+}
+
+/// The variables a comprehension introduces are taken from the parsed expression: a macro's
+/// name written inside a string introduces nothing, and a name after it is still unknown.
+#[test]
+fn only_a_comprehension_introduces_a_variable() {
+    let rule = "rules:\n  - id: promised-negative\n    clauses: [\"1.1\"]\n    for_each: items as item\n    assert: \"x > 0 && item.name != 'all(x, ' && doc.items.all(y, y.promised >= 0)\"\n    message: {zh: 中, en: en}\n";
+    let errors = load_errors(&format!("{HEAD}{rule}"));
+    let messages: Vec<&str> = errors.iter().map(|(message, _)| message.as_str()).collect();
+    assert_eq!(
+        messages,
+        ["pack.yaml:17:14: `x` is not a binding, a pack variable or a dossier section"],
+    );
+}
+
+/// The files of a pack are parsed side by side and its schema compiled beside its rules
+/// (`src/pack/load/parallel.rs`): on one thread or many, the same errors in the same order,
+/// the files' in the order the manifest includes them.
+#[test]
+fn a_pack_reads_the_same_on_any_number_of_threads() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let write = |name: &str, text: &str| {
+        std::fs::write(directory.path().join(name), text).expect("writes");
+    };
+    let include: Vec<String> = (0..6).map(|index| format!("规则{index}.yaml")).collect();
+    write(
+        "pack.yaml",
+        &format!("{}include: [{}]\n", HEAD, include.join(", ")),
+    );
+    // an invalid type in the schema, found by its compiler
+    write(
+        "schema.yaml",
+        &SCHEMA.replace("{type: string}", "{type: 字符串}"),
+    );
+    for (index, name) in include.iter().enumerate() {
+        let text = match index % 3 {
+            // a YAML error
+            0 => format!("rules:\n  - id: r{index}\n    clauses: [\"1.1\"\n"),
+            // an unknown key
+            1 => format!("rules:\n  - id: r{index}\n    clauses: [\"1.1\"]\n    asert: true\n    message: {{zh: 中, en: en}}\n"),
+            // an unknown name in an expression
+            _ => format!("rules:\n  - id: r{index}\n    clauses: [\"1.1\"]\n    for_each: items as item\n    assert: item.promised > limit\n    message: {{zh: 中, en: en}}\n"),
+        };
+        write(name, &text);
+    }
+    let lint = |threads: &str| {
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_guifan"))
+            .args(["pack", "lint", "--pack", "."])
+            .current_dir(directory.path())
+            .env("NO_COLOR", "1")
+            .env("COLUMNS", "100")
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("guifan runs");
+        assert_eq!(output.status.code(), Some(2), "{output:?}");
+        common::text(&output.stderr)
+    };
+    let one = lint("1");
+    let places: Vec<&str> = one
+        .lines()
+        .filter_map(|line| line.trim_start().strip_prefix("× ./"))
+        .collect();
+    let files: Vec<&str> = places
+        .iter()
+        .map(|place| place.split(':').next().unwrap_or_default())
+        .collect();
+    // the files read, in the manifest's order, then those that did not parse, by name
+    assert_eq!(
+        files,
+        [
+            "规则1.yaml",
+            "规则2.yaml",
+            "规则4.yaml",
+            "规则5.yaml",
+            "schema.yaml",
+            "规则0.yaml",
+            "规则3.yaml"
+        ],
+        "{one}"
+    );
+    for threads in ["2", "8"] {
+        assert_eq!(lint(threads), one, "{threads} threads");
+    }
+}

@@ -41,12 +41,6 @@ const CEL_NAMES: &[&str] = &[
     "optional_type",
 ];
 
-/// Variables a comprehension introduces: `xs.all(x, …)`, `m.exists(k, v, …)`.
-static COMPREHENSION_VARIABLES: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"\b(?:all|exists|exists_one|existsOne|map|filter|transformList|transformMap|optMap|optFlatMap)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*,(?:\s*([A-Za-z_][A-Za-z0-9_]*)\s*,)?")
-        .expect("valid pattern")
-});
-
 /// `matches` with a literal pattern: compiled (and checked) at load.
 static LITERAL_PATTERNS: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"matches\((?:[^,()]*,\s*)?(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*\)"#)
@@ -148,12 +142,7 @@ impl Loader {
             return None;
         }
         let references = program.references();
-        let introduced: BTreeSet<&str> = COMPREHENSION_VARIABLES
-            .captures_iter(expression_text)
-            .flat_map(|captures| [captures.get(1), captures.get(2)])
-            .flatten()
-            .map(|name| name.as_str())
-            .collect();
+        let introduced = comprehension_variables(&program);
         let mut variables: Vec<String> = Vec::new();
         let mut ok = true;
         // a misspelt function (`exsts`) is named as such; the variables it would have
@@ -248,6 +237,22 @@ impl Loader {
 /// level in a release build, and an evaluation runs on a 2 MiB rayon worker. The national
 /// pack's deepest expression nests 9 levels.
 pub const MAX_EXPRESSION_DEPTH: usize = 100;
+
+/// The variables the expression's comprehensions introduce (`xs.all(x, …)`,
+/// `m.exists(k, v, …)`), which are not names it reads: taken from the parsed tree, so a macro's
+/// name inside a string literal introduces nothing.
+fn comprehension_variables(root: &cel::common::ast::IdedExpr) -> BTreeSet<&str> {
+    let mut names = BTreeSet::new();
+    let mut pending = vec![root];
+    while let Some(node) = pending.pop() {
+        if let cel::common::ast::Expr::Comprehension(comprehension) = &node.expr {
+            names.insert(comprehension.iter_var.as_str());
+            names.extend(comprehension.iter_var2.as_deref());
+        }
+        crate::cel::each_sub_expression(&node.expr, |child| pending.push(child));
+    }
+    names
+}
 
 /// How many levels a compiled expression nests (a literal is 1), counted without recursion so
 /// that the count itself cannot overflow the stack.

@@ -110,8 +110,19 @@ pub(super) fn read_manifest(
                     ),
                 },
                 "include" => {
-                    for item in entry.value.as_items().unwrap_or_default() {
-                        let Some(path) = item.as_str() else {
+                    let items = entry.value.as_items().unwrap_or_default();
+                    // the files are read and parsed side by side; what they hold, and their
+                    // errors, are then taken in the order of the list
+                    let included = super::parallel::each(items, |item| {
+                        let path = item.as_str()?;
+                        Some(files.read(path).map(|(file, path_on_disk)| {
+                            let mut problems = Problems::default();
+                            let root = parse_file(&file, &mut problems);
+                            (file, path_on_disk, root, problems)
+                        }))
+                    });
+                    for (item, included) in items.iter().zip(included) {
+                        let Some(included) = included else {
                             problems.add(
                                 &manifest_file,
                                 item.span,
@@ -120,11 +131,12 @@ pub(super) fn read_manifest(
                             );
                             continue;
                         };
-                        match files.read(path) {
-                            Ok((file, path_on_disk)) => {
+                        match included {
+                            Ok((file, path_on_disk, root, parse_problems)) => {
                                 paths_on_disk
                                     .extend(path_on_disk.map(|path| (file.name.clone(), path)));
-                                if let Some(root) = parse_file(&file, problems) {
+                                problems.0.extend(parse_problems.0);
+                                if let Some(root) = root {
                                     check_keys(&file, &root, CONTENT_KEYS, problems);
                                     parsed.push(ParsedFile { file, root });
                                 }
@@ -132,7 +144,10 @@ pub(super) fn read_manifest(
                             Err(message) => problems.add(
                                 &manifest_file,
                                 item.span,
-                                format!("cannot read the included file `{path}`: {message}"),
+                                format!(
+                                    "cannot read the included file `{}`: {message}",
+                                    item.as_str().unwrap_or_default()
+                                ),
                                 "included here",
                             ),
                         }

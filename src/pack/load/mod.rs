@@ -15,6 +15,7 @@ mod clauses;
 mod expressions;
 mod manifest;
 mod overlay;
+mod parallel;
 mod reads;
 mod rules;
 mod schema;
@@ -228,11 +229,8 @@ fn load_pack_with_options(
         }
     }
     // a schema whose merge failed is not compiled: its errors are already at their place
-    let validator = if problems.0.len() == problems_before_merge && !schema_json.is_null() {
-        schema::compile_schema(&schema_json, &schema_documents, &mut problems)
-    } else {
-        None
-    };
+    let compile = problems.0.len() == problems_before_merge && !schema_json.is_null();
+    let problems_before_schema = problems.0.len();
     let schema_titles = schema::property_names(&schema_json);
     let schema_properties: BTreeSet<String> = schema_titles.keys().cloned().collect();
     let sections: BTreeSet<String> = schema_json
@@ -241,38 +239,27 @@ fn load_pack_with_options(
         .map(|properties| properties.keys().cloned().collect())
         .unwrap_or_default();
 
-    let mut context = Loader::new(problems, sections, schema_properties, schema_json.clone());
-    context.lint = lint;
-    // an overlay's `set`s are known before any variable is compiled
-    for (index, layer) in layers.iter().enumerate() {
-        context.enter(index, &layer.info.id);
-        for parsed_file in &layer.manifested.parsed {
-            if let Some(node) = parsed_file.root.get("set") {
-                context.collect_overrides(index, &parsed_file.file, node);
-            }
-        }
-    }
-    for phase in ["clauses", "references", "aliases", "variables", "rules"] {
-        for (index, layer) in layers.iter().enumerate() {
-            context.enter(index, &layer.info.id);
-            for parsed_file in &layer.manifested.parsed {
-                if let Some(node) = parsed_file.root.get(phase) {
-                    context.section(phase, &parsed_file.file, node);
-                }
-            }
-        }
-        if phase == "variables" {
-            context.unused_overrides();
-        }
-    }
-    // each overlay's operations on what its bases defined, in the order of the chain
-    for (index, layer) in layers.iter().enumerate() {
-        context.enter(index, &layer.info.id);
-        for parsed_file in &layer.manifested.parsed {
-            context.operations(&parsed_file.file, &parsed_file.root);
-        }
-    }
-    context.attestation_rules();
+    // the schema is compiled on a helper thread while the rest is loaded here: nothing
+    // below needs the compiled validator, only the schema's text
+    let compile_schema = || {
+        let mut problems = Problems::default();
+        let validator = compile
+            .then(|| schema::compile_schema(&schema_json, &schema_documents, &mut problems))
+            .flatten();
+        (validator, problems)
+    };
+    let ((validator, schema_problems), mut context) = parallel::beside(compile_schema, || {
+        load_sections(
+            Loader::new(problems, sections, schema_properties, schema_json.clone()),
+            lint,
+            &layers,
+        )
+    });
+    // the schema's errors where they were when it was compiled first
+    context.problems.0.splice(
+        problems_before_schema..problems_before_schema,
+        schema_problems.0,
+    );
 
     let Loader {
         problems,
@@ -367,6 +354,43 @@ fn load_pack_with_options(
         layers: layers.into_iter().map(|layer| layer.info).collect(),
         disabled,
     })
+}
+
+/// Every section of every layer's files, phase by phase (each phase needs the ones before),
+/// then each overlay's operations on what its bases defined.
+fn load_sections(mut context: Loader, lint: bool, layers: &[overlay::LayerRead]) -> Loader {
+    context.lint = lint;
+    // an overlay's `set`s are known before any variable is compiled
+    for (index, layer) in layers.iter().enumerate() {
+        context.enter(index, &layer.info.id);
+        for parsed_file in &layer.manifested.parsed {
+            if let Some(node) = parsed_file.root.get("set") {
+                context.collect_overrides(index, &parsed_file.file, node);
+            }
+        }
+    }
+    for phase in ["clauses", "references", "aliases", "variables", "rules"] {
+        for (index, layer) in layers.iter().enumerate() {
+            context.enter(index, &layer.info.id);
+            for parsed_file in &layer.manifested.parsed {
+                if let Some(node) = parsed_file.root.get(phase) {
+                    context.section(phase, &parsed_file.file, node);
+                }
+            }
+        }
+        if phase == "variables" {
+            context.unused_overrides();
+        }
+    }
+    // each overlay's operations on what its bases defined, in the order of the chain
+    for (index, layer) in layers.iter().enumerate() {
+        context.enter(index, &layer.info.id);
+        for parsed_file in &layer.manifested.parsed {
+            context.operations(&parsed_file.file, &parsed_file.root);
+        }
+    }
+    context.attestation_rules();
+    context
 }
 
 struct Loader {

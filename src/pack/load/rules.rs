@@ -463,8 +463,10 @@ impl Loader {
                         .strip_prefix('\'')
                         .and_then(|rest| rest.strip_suffix('\''))
                         .unwrap_or(quoted);
-                    match regex::Regex::new(unquoted) {
-                        Ok(compiled) => Some(Arc::new(compiled)),
+                    // compiled once for every rule that writes it, within the size that
+                    // `matches` allows a pattern
+                    match crate::cel::cached_regex(unquoted) {
+                        Ok(compiled) => Some(compiled),
                         Err(error) => {
                             self.problems.add(
                                 file,
