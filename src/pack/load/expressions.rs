@@ -239,7 +239,7 @@ impl Loader {
 pub const MAX_EXPRESSION_DEPTH: usize = 100;
 
 /// The variables the expression's comprehensions introduce (`xs.all(x, …)`,
-/// `m.exists(k, v, …)`), which are not names it reads: taken from the parsed tree, so a macro's
+/// `m.exists(k, v, …)`, `t.optMap(v, …)`), which are not names it reads: taken from the parsed tree, so a macro's
 /// name inside a string literal introduces nothing.
 fn comprehension_variables(root: &cel::common::ast::IdedExpr) -> BTreeSet<&str> {
     let mut names = BTreeSet::new();
@@ -248,6 +248,9 @@ fn comprehension_variables(root: &cel::common::ast::IdedExpr) -> BTreeSet<&str> 
         if let cel::common::ast::Expr::Comprehension(comprehension) = &node.expr {
             names.insert(comprehension.iter_var.as_str());
             names.extend(comprehension.iter_var2.as_deref());
+            // `t.optMap(v, …)` and `optFlatMap` bind `v` as the accumulator of a comprehension
+            // over nothing (the macros' own accumulators are named `@…`, never read as names)
+            names.insert(comprehension.accu_var.as_str());
         }
         crate::cel::each_sub_expression(&node.expr, |child| pending.push(child));
     }
