@@ -243,18 +243,21 @@ fn load_pack_with_options(
     // below needs the compiled validator, only the schema's text
     let compile_schema = || {
         let mut problems = Problems::default();
-        let validator = compile
-            .then(|| schema::compile_schema(&schema_json, &schema_documents, &mut problems))
-            .flatten();
+        let validator = schema::compile_schema(&schema_json, &schema_documents, &mut problems);
         (validator, problems)
     };
-    let ((validator, schema_problems), mut context) = parallel::beside(compile_schema, || {
+    let load_here = || {
         load_sections(
             Loader::new(problems, sections, schema_properties, schema_json.clone()),
             lint,
             &layers,
         )
-    });
+    };
+    let ((validator, schema_problems), mut context) = if compile {
+        parallel::beside(compile_schema, load_here)
+    } else {
+        ((None, Problems::default()), load_here())
+    };
     // the schema's errors where they were when it was compiled first
     context.problems.0.splice(
         problems_before_schema..problems_before_schema,
