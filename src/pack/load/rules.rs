@@ -464,9 +464,11 @@ impl Loader {
                         .and_then(|rest| rest.strip_suffix('\''))
                         .unwrap_or(quoted);
                     // compiled once for every rule that writes it, within the size that
-                    // `matches` allows a pattern
+                    // `matches` allows a pattern; each rule has its own clone, whose cache of
+                    // match states is its own (the rules run side by side, and threads sharing
+                    // one regex wait for each other's caches)
                     match crate::cel::cached_regex(unquoted) {
-                        Ok(compiled) => Some(compiled),
+                        Ok(compiled) => Some(Arc::new(regex::Regex::clone(&compiled))),
                         Err(error) => {
                             self.problems.add(
                                 file,
