@@ -239,8 +239,8 @@ impl Loader {
 pub const MAX_EXPRESSION_DEPTH: usize = 100;
 
 /// The variables the expression's comprehensions introduce (`xs.all(x, …)`,
-/// `m.exists(k, v, …)`, `t.optMap(v, …)`), which are not names it reads: taken from the parsed tree, so a macro's
-/// name inside a string literal introduces nothing.
+/// `m.exists(k, v, …)`, `t.optMap(v, …)`), which are not names it reads: taken from the parsed
+/// tree, so a macro's name inside a string literal introduces nothing.
 fn comprehension_variables(root: &cel::common::ast::IdedExpr) -> BTreeSet<&str> {
     let mut names = BTreeSet::new();
     let mut pending = vec![root];
