@@ -308,10 +308,16 @@ pub(super) fn value_span(
     let mut line_start_in_value = 0usize;
     for line in text.split('\n') {
         let line_end_in_value = line_start_in_value + line.len();
-        let found = if line.is_empty() {
+        let rest = &raw[search_from..];
+        let found = if line.is_empty() || rest.starts_with(line) {
             Some(search_from)
+        } else if rest.get(1..).is_some_and(|after| after.starts_with(line)) {
+            // after the quote of a quoted scalar: the first place `find` would give, found
+            // without building a searcher for the line (value_span runs for every expression
+            // and placeholder of a pack)
+            Some(search_from + 1)
         } else {
-            raw[search_from..].find(line).map(|at| search_from + at)
+            rest.find(line).map(|at| search_from + at)
         };
         let Some(found) = found else {
             break;
