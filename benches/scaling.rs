@@ -76,6 +76,12 @@ fn main() {
             base: 800,
             write: list_membership,
         },
+        Shape {
+            name: "keys-per-mapping (one mapping, every key unknown)",
+            unit: "keys",
+            base: 5_000,
+            write: keys_per_mapping,
+        },
     ];
     let directory = tempfile::tempdir().unwrap_or_else(|error| panic!("tempdir: {error}"));
     println!(
@@ -213,6 +219,18 @@ fn documents_per_file(directory: &Path, n: usize) -> PathBuf {
         text.push_str(&TINY_DOCUMENT.replace("{n}", &index.to_string()));
     }
     write(directory, format!("documents-{n}.yaml"), &text)
+}
+
+/// One dossier whose department has `n` keys the schema does not know, each a finding: the
+/// keys of one mapping were once looked up by a scan of it, twice (alias clashes, and the
+/// place of each unknown key).
+fn keys_per_mapping(directory: &Path, n: usize) -> PathBuf {
+    let mut text = String::with_capacity(n * 16 + 32);
+    text.push_str("department:\n  name: 某市市场监督管理局\n");
+    for index in 0..n {
+        text.push_str(&format!("  未知字段{index}: {index}\n"));
+    }
+    write(directory, format!("keys-{n}.yaml"), &text)
 }
 
 /// One department whose power list and items both have `n` entries, clean: the references

@@ -14,10 +14,10 @@ mod tree;
 mod yaml;
 
 pub use json::parse_json;
-pub use pointer::{escape_pointer_token, pointer_tokens, Location};
+pub use pointer::{escape_pointer_token, pointer_tokens, push_pointer_token, Location};
 pub use schema::{NodeJson, NodeNumber};
-pub(crate) use tree::WordHasher;
 pub use tree::{Entry, Node, NodeKind};
+pub(crate) use tree::{KeyIndex, WordHasher};
 pub use yaml::parse_yaml;
 
 use crate::source::{SourceFile, Span};

@@ -18,11 +18,26 @@ pub struct Location {
 
 /// Escapes one reference token of a JSON Pointer.
 pub fn escape_pointer_token(token: &str) -> String {
-    // nearly every key has neither: one copy instead of two passes and two copies
+    let mut escaped = String::with_capacity(token.len());
+    push_pointer_token(&mut escaped, token);
+    escaped
+}
+
+/// `token` escaped as a JSON Pointer reference token (`~` as `~0`, `/` as `~1`), written at the
+/// end of `pointer`: a path built a token at a time makes no string per token.
+pub fn push_pointer_token(pointer: &mut String, token: &str) {
+    // nearly every key has neither: one copy
     if !token.contains(['~', '/']) {
-        return token.to_string();
+        pointer.push_str(token);
+        return;
     }
-    token.replace('~', "~0").replace('/', "~1")
+    for character in token.chars() {
+        match character {
+            '~' => pointer.push_str("~0"),
+            '/' => pointer.push_str("~1"),
+            other => pointer.push(other),
+        }
+    }
 }
 
 fn unescape_pointer_token(token: &str) -> String {

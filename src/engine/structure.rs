@@ -118,19 +118,22 @@ fn report(
     let path = problem.path;
     match problem.kind {
         ValidationErrorKind::AdditionalProperties { unexpected } => {
+            // where each key of the mapping was written, found once: a look-up per key of a
+            // scan of the mapping was quadratic (a mapping of 200,000 unknown keys)
+            let mapping = dossier
+                .root
+                .locate(&path)
+                .exact
+                .then(|| dossier.root.at(&path))
+                .flatten();
+            let key_spans: std::collections::HashMap<&str, crate::source::Span> = mapping
+                .and_then(|node| node.as_entries())
+                .unwrap_or_default()
+                .iter()
+                .map(|entry| (&*entry.key, entry.key_span))
+                .collect();
             for key in unexpected {
-                let key_span = dossier
-                    .root
-                    .locate(&path)
-                    .exact
-                    .then(|| {
-                        dossier
-                            .root
-                            .at(&path)
-                            .and_then(|node| node.entry(&key))
-                            .map(|entry| entry.key_span)
-                    })
-                    .flatten();
+                let key_span = key_spans.get(key.as_str()).copied();
                 let help = suggest(&key, known);
                 let help =
                     help.as_deref()
