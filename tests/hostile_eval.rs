@@ -505,6 +505,14 @@ fn the_dossier_budget_bounds_many_evaluations() {
     assert!(findings[0]["path"].as_str().expect("path") > "/items/1");
 }
 
+/// The pack of `variables_pack` and a dossier of 100 named items.
+fn variables_scratch() -> Scratch {
+    let scratch = Scratch::new();
+    variables_pack(&scratch);
+    write_named_items(&scratch, 100);
+    scratch
+}
+
 /// `pack/` with five variables over the items (`names` 202 steps on 100 items, `name_count`
 /// 101, `scan` 202, `after_scan` and `literal` none) and a rule reading two of them.
 fn variables_pack(scratch: &Scratch) {
@@ -533,9 +541,7 @@ fn variables_pack(scratch: &Scratch) {
 /// two that read them are not evaluated, as in the pack's order.
 #[test]
 fn variables_evaluated_at_once_fail_on_max_cost_as_in_the_pack_order() {
-    let scratch = Scratch::new();
-    variables_pack(&scratch);
-    write_named_items(&scratch, 100);
+    let scratch = variables_scratch();
     for _ in 0..5 {
         let findings = findings_of(&check_with_budget(&scratch, "--max-cost", "150"));
         let failed: Vec<&str> = findings
@@ -565,9 +571,7 @@ fn variables_evaluated_at_once_fail_on_max_cost_as_in_the_pack_order() {
 /// same). Taking the steps level by level, `name_count` would be.
 #[test]
 fn the_variable_that_runs_the_dossier_budget_out_is_the_one_in_the_pack_order() {
-    let scratch = Scratch::new();
-    variables_pack(&scratch);
-    write_named_items(&scratch, 100);
+    let scratch = variables_scratch();
     for _ in 0..5 {
         let findings = findings_of(&check_with_dossier_budget(&scratch, "400"));
         // `after_scan` reads `scan`: not evaluated, and no finding of its own

@@ -34,6 +34,14 @@ fn load_errors(pack_yaml: &str) -> Vec<(String, Option<String>)> {
     }
 }
 
+/// The first line of each error of a pack written to a temporary directory.
+fn load_messages(pack_yaml: &str) -> Vec<String> {
+    load_errors(pack_yaml)
+        .into_iter()
+        .map(|(message, _)| message)
+        .collect()
+}
+
 #[test]
 fn a_good_pack_loads() {
     let rule = "rules:\n  - id: promised-negative\n    clauses: [\"1.1\"]\n    for_each: items as item\n    when: has(item.promised)\n    assert: item.promised >= 0\n    message: {zh: \"「{item.name}」\", en: \"'{item.name}'\"}\n";
@@ -90,8 +98,7 @@ fn an_unknown_name_in_an_expression_is_pointed_at() {
 #[test]
 fn every_error_of_a_pack_is_reported_in_one_run() {
     let rules = "rules:\n  - id: first-bad\n    clauses: [\"9.9\"]\n    assert: true\n    message: {zh: 中, en: en}\n  - id: second-bad\n    clauses: [\"1.1\"]\n    assert: \"x.matches('(')\"\n    message: {zh: 中, en: en}\n  - id: first-bad\n    clauses: [\"1.1\"]\n    assert: true\n    message: {zh: \"{1 +}\", en: en}\naliases:\n  名称: nmae\n";
-    let errors = load_errors(&format!("{HEAD}{rules}"));
-    let messages: Vec<&str> = errors.iter().map(|(message, _)| message.as_str()).collect();
+    let messages = load_messages(&format!("{HEAD}{rules}"));
     assert_eq!(messages.len(), 6, "{messages:#?}");
     assert!(
         messages[0].starts_with(
@@ -230,8 +237,7 @@ fn a_for_each_key_pattern_must_be_a_regular_expression_of_bounded_size() {
         rule("unclosed", "(_on"),
         rule("huge", r"\w{60}"),
     );
-    let errors = load_errors(&pack);
-    let messages: Vec<&str> = errors.iter().map(|(message, _)| message.as_str()).collect();
+    let messages = load_messages(&pack);
     assert_eq!(messages.len(), 2, "{messages:?}");
     assert!(
         messages[0].starts_with("pack.yaml:26:15: `'(_on'` is not a regular expression"),
@@ -249,8 +255,7 @@ fn a_for_each_key_pattern_must_be_a_regular_expression_of_bounded_size() {
 #[test]
 fn only_a_comprehension_introduces_a_variable() {
     let rule = "rules:\n  - id: promised-negative\n    clauses: [\"1.1\"]\n    for_each: items as item\n    assert: \"x > 0 && item.name != 'all(x, ' && doc.items.all(y, y.promised >= 0)\"\n    message: {zh: 中, en: en}\n";
-    let errors = load_errors(&format!("{HEAD}{rule}"));
-    let messages: Vec<&str> = errors.iter().map(|(message, _)| message.as_str()).collect();
+    let messages = load_messages(&format!("{HEAD}{rule}"));
     assert_eq!(
         messages,
         ["pack.yaml:17:14: `x` is not a binding, a pack variable or a dossier section"],

@@ -29,11 +29,12 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use cel::common::types::{self, CelBool, CelString, CelTimestamp};
 use cel::common::value::CowVal;
 use cel::ExecutionError;
+use chrono::format::{Item, StrftimeItems};
 use chrono::{NaiveDate, TimeZone};
 
 use super::regex_cache::{regex_is_match, with_local_regex};
@@ -159,18 +160,12 @@ pub fn parse_date(text: &str) -> Option<NaiveDate> {
 
 /// The items of the date layouts `parse_date` reads (a literal layout always parses: empty
 /// would read no date, which `dates_are_read_in_both_layouts` would show).
-static COMPACT_DATE: std::sync::LazyLock<Vec<chrono::format::Item<'static>>> =
-    std::sync::LazyLock::new(|| {
-        chrono::format::StrftimeItems::new("%Y%m%d")
-            .parse()
-            .unwrap_or_default()
-    });
-static DASHED_DATE: std::sync::LazyLock<Vec<chrono::format::Item<'static>>> =
-    std::sync::LazyLock::new(|| {
-        chrono::format::StrftimeItems::new("%Y-%m-%d")
-            .parse()
-            .unwrap_or_default()
-    });
+static COMPACT_DATE: LazyLock<Vec<Item<'static>>> = LazyLock::new(|| layout("%Y%m%d"));
+static DASHED_DATE: LazyLock<Vec<Item<'static>>> = LazyLock::new(|| layout("%Y-%m-%d"));
+
+fn layout(format: &'static str) -> Vec<Item<'static>> {
+    StrftimeItems::new(format).parse().unwrap_or_default()
+}
 
 /// Midnight UTC of a date, as CEL timestamps carry an offset.
 pub fn date_to_timestamp(date: NaiveDate) -> chrono::DateTime<chrono::FixedOffset> {

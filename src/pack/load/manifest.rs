@@ -122,7 +122,8 @@ pub(super) fn read_manifest(
                         }))
                     });
                     for (item, included) in items.iter().zip(included) {
-                        let Some(included) = included else {
+                        // nothing was read for an item that is not a file name
+                        let (Some(path), Some(included)) = (item.as_str(), included) else {
                             problems.add(
                                 &manifest_file,
                                 item.span,
@@ -144,10 +145,7 @@ pub(super) fn read_manifest(
                             Err(message) => problems.add(
                                 &manifest_file,
                                 item.span,
-                                format!(
-                                    "cannot read the included file `{}`: {message}",
-                                    item.as_str().unwrap_or_default()
-                                ),
+                                format!("cannot read the included file `{path}`: {message}"),
                                 "included here",
                             ),
                         }
