@@ -19,7 +19,7 @@ use crate::cel::{
     date_to_timestamp, environment, parse_date, to_cel_value, NativeScope, MAX_LIST_ELEMENTS,
     MAX_STRING_BYTES,
 };
-use crate::document::{escape_pointer_token, Node, NodeKind};
+use crate::document::{escape_pointer_token, push_pointer_token, Node, NodeKind};
 use crate::dossier::Dossier;
 use crate::finding::{Finding, Severity, RULE_ERROR};
 use crate::pack::{Expression, Level, Pack, Rule, Stage, Target, Template, TemplatePart};
@@ -331,7 +331,7 @@ impl Malformed {
             };
             for field in &chain.fields {
                 pointer.push('/');
-                pointer.push_str(&escape_pointer_token(field));
+                push_pointer_token(&mut pointer, field);
             }
             // a malformed value on the way makes the selection fail; reading the value (not
             // only whether it is there) reads it, and all below it
@@ -1121,7 +1121,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
             };
             node = next_node;
             path.push('/');
-            path.push_str(&escape_pointer_token(segment));
+            push_pointer_token(&mut path, segment);
         }
         // when the next level iterates this element (`item as record, record as value`), a
         // scalar element has nothing to iterate: it is skipped before anything is made for it
@@ -1189,7 +1189,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                 let mut path = element_path.to_string();
                 for segment in segments {
                     path.push('/');
-                    path.push_str(&escape_pointer_token(segment));
+                    push_pointer_token(&mut path, segment);
                 }
                 path
             }

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use super::columns::{self, Field, Limit};
 use super::{cell_error, BaseDossier, CellMap, CellRef, SheetDossier, SheetOptions};
-use crate::document::{escape_pointer_token, Entry, Node, NodeKind};
+use crate::document::{escape_pointer_token, push_pointer_token, Entry, Node, NodeKind};
 use crate::error::{GuifanError, LocatedError};
 use crate::source::{SourceFile, Span};
 
@@ -516,7 +516,7 @@ fn dossier_entries(
         let mut parent = String::new();
         for segment in &path[..path.len() - 1] {
             parent.push('/');
-            parent.push_str(&escape_pointer_token(segment));
+            push_pointer_token(&mut parent, segment);
             cells
                 .entry(parent.clone())
                 .or_insert_with(|| (place.clone(), span));
