@@ -32,12 +32,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, LazyLock};
 
 use cel::common::types::{self, CelBool, CelString, CelTimestamp};
-use cel::common::value::CowVal;
+use cel::common::value::{Builtin, CowVal};
 use cel::ExecutionError;
 use chrono::format::{Item, StrftimeItems};
 use chrono::{NaiveDate, TimeZone};
 
 use super::regex_cache::{regex_is_match, with_local_regex};
+use super::shared_map::SharedMap;
 
 fn string_argument<'a, 'b, 'v>(
     args: &'a [CowVal<'b, 'v>],
@@ -333,8 +334,27 @@ pub(super) fn code_parts_function<'b, 'v>(
     args: Vec<CowVal<'b, 'v>>,
 ) -> Result<CowVal<'b, 'v>, ExecutionError> {
     let code = string_argument(&args, 0, "code_parts")?;
-    // a layout is refused only when it is reached, as it always was
-    for layout in code_layouts(args.get(1).map(|value| &**value))? {
+    let layouts = code_layouts(args.get(1).map(|value| &**value))?;
+    let kept = kept_parts(code, &layouts);
+    if let Some(parts) = kept.found {
+        return Ok(CowVal::Owned(Box::new(SharedMap(parts))));
+    }
+    let parts = Arc::new(parse_code(code, layouts)?);
+    if let Some(key) = kept.key {
+        keep_parts(key, code, Arc::clone(&parts));
+    }
+    Ok(CowVal::Owned(Box::new(SharedMap(parts))))
+}
+
+/// The parts of `code` by the first layout it matches (its named groups and `layout`, the
+/// layout's name); no parts when it matches none. A layout is refused only when it is reached,
+/// as it always was.
+fn parse_code(
+    code: &str,
+    layouts: Vec<Layout<'_>>,
+) -> Result<types::CelMap<'static>, ExecutionError> {
+    let mut found = HashMap::<cel::objects::Key, cel::Value>::new();
+    for layout in layouts {
         let (name, pattern) = layout?;
         let captured = with_local_regex(&pattern, |compiled| {
             compiled.captures(code).map(|captures| {
@@ -361,18 +381,104 @@ pub(super) fn code_parts_function<'b, 'v>(
             )
         })?;
         if let Some(parts) = captured {
-            let value: Box<dyn cel::common::value::Val> =
-                cel::Value::Map(cel::objects::Map::from(parts)).try_into()?;
-            return Ok(CowVal::Owned(value));
+            found = parts;
+            break;
         }
     }
-    let empty: Box<dyn cel::common::value::Val> =
-        cel::Value::Map(cel::objects::Map::from(HashMap::<
-            cel::objects::Key,
-            cel::Value,
-        >::new()))
-        .try_into()?;
-    Ok(CowVal::Owned(empty))
+    let value: Box<dyn cel::common::value::Val> =
+        cel::Value::Map(cel::objects::Map::from(found)).try_into()?;
+    match value.into_builtin() {
+        Some(Builtin::Map(map)) => Ok(map),
+        _ => Err(ExecutionError::function_error(
+            "code_parts",
+            "the parts did not make a map",
+        )),
+    }
+}
+
+/// A layout's name and pattern as `code_layouts` reads it, or why it cannot be used.
+type Layout<'a> = Result<(Cow<'a, str>, Cow<'a, str>), ExecutionError>;
+
+/// The layouts' names and patterns, as the key of the answers kept for them.
+type LayoutsKey = Vec<(String, String)>;
+
+/// The answers `code_parts` keeps on each thread: for the layouts of its last few calls, the
+/// parts of the last codes. Why: a rule reads the parts of one code again and again
+/// (`has(code_parts(c, l).body) && uscc_valid(code_parts(c, l).body)`, and its message), and
+/// each call matched the layouts again and made a new map (a tenth of W1's instructions). An
+/// answer depends only on the code and the layouts' names and patterns, which are compared
+/// whole; a call whose layouts are not all a name and a pattern, or that gives an error, is not
+/// kept. Bounded: at most `KEPT_LAYOUT_SETS` sets of layouts, each with at most
+/// `KEPT_CODES` codes, emptied when full.
+type KeptParts = Vec<(LayoutsKey, HashMap<String, Arc<types::CelMap<'static>>>)>;
+
+const KEPT_LAYOUT_SETS: usize = 4;
+const KEPT_CODES: usize = 512;
+
+thread_local! {
+    static KEPT_PARTS: std::cell::RefCell<KeptParts> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// What the kept answers have for a call: the answer, or the key to keep it under.
+struct Kept {
+    found: Option<Arc<types::CelMap<'static>>>,
+    key: Option<LayoutsKey>,
+}
+
+fn kept_parts(code: &str, layouts: &[Layout<'_>]) -> Kept {
+    let Some(named) = layouts
+        .iter()
+        .map(|layout| layout.as_ref().ok())
+        .collect::<Option<Vec<_>>>()
+    else {
+        return Kept {
+            found: None,
+            key: None,
+        };
+    };
+    let same = |key: &LayoutsKey| {
+        key.len() == named.len()
+            && key
+                .iter()
+                .zip(&named)
+                .all(|((name, pattern), (other_name, other_pattern))| {
+                    name == other_name && pattern == other_pattern
+                })
+    };
+    let found = KEPT_PARTS.with(|kept| {
+        let kept = kept.borrow();
+        kept.iter()
+            .find(|(key, _)| same(key))
+            .and_then(|(_, codes)| codes.get(code).cloned())
+    });
+    let key = found.is_none().then(|| {
+        named
+            .iter()
+            .map(|(name, pattern)| (name.to_string(), pattern.to_string()))
+            .collect()
+    });
+    Kept { found, key }
+}
+
+fn keep_parts(key: LayoutsKey, code: &str, parts: Arc<types::CelMap<'static>>) {
+    KEPT_PARTS.with(|kept| {
+        let mut kept = kept.borrow_mut();
+        let position = match kept.iter().position(|(known, _)| *known == key) {
+            Some(position) => position,
+            None => {
+                if kept.len() >= KEPT_LAYOUT_SETS {
+                    kept.remove(0);
+                }
+                kept.push((key, HashMap::new()));
+                kept.len() - 1
+            }
+        };
+        let codes = &mut kept[position].1;
+        if codes.len() >= KEPT_CODES {
+            codes.clear();
+        }
+        codes.insert(code.to_string(), parts);
+    });
 }
 
 /// The `(name, pattern)` of each layout `code_parts` is given. The layouts as the pack's
@@ -380,10 +486,9 @@ pub(super) fn code_parts_function<'b, 'v>(
 /// list for every call was a tenth of a check's time. Any other value is converted: refused
 /// unless it is a list, and each of its elements unless it is a map with a string `name` and
 /// `pattern`.
-#[allow(clippy::type_complexity)]
 fn code_layouts(
     layouts: Option<&dyn cel::common::value::Val>,
-) -> Result<Vec<Result<(Cow<'_, str>, Cow<'_, str>), ExecutionError>>, ExecutionError> {
+) -> Result<Vec<Layout<'_>>, ExecutionError> {
     if let Some(borrowed) = layouts.and_then(borrowed_layouts) {
         return Ok(borrowed
             .into_iter()
@@ -627,6 +732,65 @@ mod tests {
             evaluate(&format!("code_parts('nothing', {layouts}) == {{}}")),
             Ok(Value::Bool(true))
         );
+    }
+
+    /// A kept answer is the answer: a second call with the same code and layouts gives an
+    /// equal map, another layout list or code its own, and the map shared by its copies answers
+    /// as the built-in map does (equality either way round, `size`, `in`, fields, `has`,
+    /// indexing a missing key, iteration, conversion to a value).
+    #[test]
+    fn kept_parts_answer_as_a_built_in_map() {
+        let first = "[{'name': 'a', 'pattern': '^(?P<kind>[A-Z])(?P<n>[0-9]+)$'}]";
+        let second = "[{'name': 'b', 'pattern': '^(?P<kind>[A-Z])(?P<n>[0-9])(?P<rest>[0-9]*)$'}]";
+        let parts = |code: &str, layouts: &str| format!("code_parts('{code}', {layouts})");
+        let yes = |text: String| assert_eq!(evaluate(&text), Ok(Value::Bool(true)), "{text}");
+        for _ in 0..2 {
+            yes(format!(
+                "{} == {{'layout': 'a', 'kind': 'X', 'n': '12'}}",
+                parts("X12", first)
+            ));
+            yes(format!(
+                "{{'layout': 'a', 'kind': 'X', 'n': '12'}} == {}",
+                parts("X12", first)
+            ));
+            yes(format!(
+                "{} == {{'layout': 'b', 'kind': 'X', 'n': '1', 'rest': '2'}}",
+                parts("X12", second)
+            ));
+            yes(format!("{}.n == '34'", parts("Y34", first)));
+            yes(format!(
+                "size({}) == 3 && 'kind' in {a} && !('rest' in {a})",
+                parts("X12", first),
+                a = parts("X12", first)
+            ));
+            yes(format!(
+                "has({}.kind) && !has({}.rest)",
+                parts("X12", first),
+                parts("X12", first)
+            ));
+            yes(format!(
+                "{}.all(key, key in ['layout', 'kind', 'n'])",
+                parts("X12", first)
+            ));
+            yes(format!(
+                "[{a}, {a}][1]['n'] == '12'",
+                a = parts("X12", first)
+            ));
+            yes(format!("{} == {{}}", parts("12", first)));
+        }
+        let missing = evaluate(&format!("{}['rest']", parts("X12", first)));
+        let built_in = evaluate("{'layout': 'a', 'kind': 'X', 'n': '12'}['rest']");
+        assert_eq!(
+            format!("{missing:?}"),
+            format!("{built_in:?}"),
+            "a missing key"
+        );
+        assert!(missing.is_err());
+        let value = evaluate(&parts("X12", first)).expect("a map");
+        let Value::Map(map) = value else {
+            panic!("{value:?}")
+        };
+        assert_eq!(map.map.len(), 3);
     }
 
     #[test]

@@ -10,6 +10,7 @@ mod environment;
 mod functions;
 mod native;
 mod regex_cache;
+mod shared_map;
 mod values;
 
 pub use environment::{each_sub_expression, environment, parse, CUSTOM_FUNCTIONS};

@@ -1,13 +1,18 @@
 //! The common shapes of a rule's expression, evaluated on the dossier's tree without the
-//! interpreter: presence (`has(item.legal_basis)`), sizes (`size(item.name) > 0`), a literal
-//! pattern (`item.task_type.matches('^[0-9]{2}$')`), comparisons of fields and literals
+//! interpreter: presence (`has(item.legal_basis)`), sizes (`size(item.name) > 0`), a pattern
+//! that is a literal or a name (`item.task_type.matches('^[0-9]{2}$')`,
+//! `field.matches(date_key)`), comparisons of fields and literals
 //! (`item.promised_limit.value <= item.statutory_limit.value`), dates (`is_date(item.day)`,
-//! `date(item.day) <= submitted_day`, with guifan's own `parse_date`), booleans (`entering`),
-//! membership in a pack variable (`item.window in window_ids`) or in a list of literals, and
-//! `&&`, `||`, `!` of them, over the bindings of the tree and the dossier's sections. An
-//! operand of `&&`, `||` or `!` of another shape (`is_date(item.feedback_on)`) is left to the
-//! interpreter alone, so that `has(item.recognition) && is_date(item.recognition.recognized_on)`
-//! is decided on the tree for every item without a recognition.
+//! `date(value) <= submitted_day`, with guifan's own `parse_date`), types
+//! (`type(value) == type('')`, `type(field) == string`), booleans (`entering`), membership in
+//! a pack variable (`item.window in window_ids`), in a list of literals or in the keys of a map
+//! literal (`group in {'recognition': '5.2.1.3', …}`), and `&&`, `||`, `!` of them, over the
+//! bindings of the tree (a field of one, or the value or key bound itself) and the dossier's
+//! sections. An
+//! operand of `&&`, `||` or `!` of another shape (`uscc_valid(item.implementing_body.uscc)`) is
+//! left to the interpreter alone, so that
+//! `has(item.implementing_body.uscc) && uscc_valid(item.implementing_body.uscc)` is decided on
+//! the tree for every item without a code.
 //!
 //! Why by hand: the `cel` interpreter makes a context, resolves every name through it, and
 //! boxes every value it reads, about 1.3 µs an evaluation; these shapes are most of what the
@@ -18,14 +23,17 @@
 //!
 //! It never decides differently from the interpreter, because it decides only where the answer
 //! is plain, and the operators are the interpreter's own: equality is `Val::equals`, order
-//! `Val::as_comparer`, membership `Val::as_container`, on the same values the interpreter would
+//! `Val::as_comparer`, membership `Val::as_container` (for a map literal's keys: the string
+//! among them, as the built-in map finds a string key), a type is the name `type()` gives (the
+//! value's `get_type().name()`, which `CelType` compares) and a type's name counts only where
+//! no binding, variable or section has that name, on the same values the interpreter would
 //! read (`engine::values::to_value` for a scalar of the tree); sizes count as the `cel` crate's
 //! `Sizer`s do (characters of a string, elements of a list, entries of a map); `matches` is
 //! guifan's own function; an operand left to the interpreter counts only where the interpreter
 //! gives a boolean, and `false && x`, `true || x` are decided as the interpreter decides them,
 //! whatever `x` is. Wherever the interpreter could give an error or a value other than a
-//! boolean (a field that is not there, a list where a scalar is expected, a name that is not a
-//! binding of the tree, a dotted section name, an operand left to the interpreter that gives an
+//! boolean (a field that is not there, a list where a scalar is expected, a name that holds no
+//! value, a dotted section name, an operand left to the interpreter that gives an
 //! error), [`Native::evaluate`] answers `None` and the caller evaluates the whole expression
 //! with the interpreter, which then gives its own answer (and its own error).
 //! `tests/native_eval.rs` compares both on every rule of the national pack over the fixtures,
@@ -33,6 +41,7 @@
 
 use cel::common::ast::operators;
 use cel::common::ast::{Expr, IdedExpr, LiteralValue};
+use cel::common::types::{self as cel_types, Kind, Type};
 use cel::common::types::{CelBool, CelDouble, CelInt, CelNull, CelString, CelTimestamp, CelUInt};
 use cel::common::value::Val;
 
@@ -63,16 +72,44 @@ pub enum Native {
     /// `has(root.a.b)`: whether `b` is a key of the mapping at `root.a`.
     Has(Path),
     Compare(Operator, Operand, Operand),
-    /// `text.matches('pattern')` or `matches(text, 'pattern')`, the text a field.
-    Matches(Path, String),
-    /// `is_date(text)`, the text a field.
+    /// `text.matches('pattern')` or `matches(text, pattern)`: the text a field or a name, the
+    /// pattern a literal or a name.
+    Matches(Path, Pattern),
+    /// `is_date(text)`, the text a field or a name.
     IsDate(Path),
     /// `value in ['a', 'b']`: membership in a list of literals.
     InLiterals(Operand, Vec<Literal>),
+    /// `group in {'recognition': '5.2.1.3', …}`: a string among the keys of a map literal whose
+    /// keys are distinct strings and whose values are literals.
+    InKeys(Operand, Vec<String>),
+    /// `type(value) == type('')`, `type(field) != string`: the name of an operand's type against
+    /// the name of a type (`equal` false for `!=`).
+    TypeIs {
+        operand: Path,
+        type_name: TypeName,
+        equal: bool,
+    },
     /// A name or a field that holds a boolean (`entering`, `department.evaluation.passed`).
     Truth(Operand),
     /// An operand of `&&`, `||` or `!` of no shape above, for the interpreter.
     Interpreted(Box<IdedExpr>),
+}
+
+/// The pattern of `matches`: a literal, or a name that holds a string (a pack variable).
+#[derive(Debug)]
+pub enum Pattern {
+    Literal(String),
+    Name(String),
+}
+
+/// The type an operand's type is compared with.
+#[derive(Debug)]
+pub enum TypeName {
+    /// `type('')`, `type(1)`: the type of a literal, its name taken once.
+    Of(String),
+    /// `string`, `int` …: a name the interpreter resolves to the type of that name, unless a
+    /// binding, a pack variable or a section has that name.
+    Named(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -167,7 +204,16 @@ impl Native {
                         Some(Native::Not(Box::new(Native::compile_part(operand))))
                     }
                     ("matches", [text, pattern]) => matches(&text.expr, &pattern.expr),
-                    ("is_date", [text]) => Some(Native::IsDate(Path::field(&text.expr)?)),
+                    ("is_date", [text]) => Some(Native::IsDate(Path::compile(&text.expr)?)),
+                    (operators::EQUALS | operators::NOT_EQUALS, [left, right])
+                        if type_of(&left.expr).is_some() =>
+                    {
+                        Some(Native::TypeIs {
+                            operand: type_of(&left.expr)?,
+                            type_name: TypeName::compile(&right.expr)?,
+                            equal: call.func_name == operators::EQUALS,
+                        })
+                    }
                     (name, [left, right]) => {
                         let operator = match name {
                             operators::EQUALS => Operator::Equals,
@@ -196,6 +242,9 @@ impl Native {
                                     })
                                     .collect::<Option<Vec<_>>>()?;
                                 return Some(Native::InLiterals(left, literals));
+                            }
+                            (Operator::In, Expr::Map(map)) => {
+                                return Some(Native::InKeys(left, map_literal_keys(map)?));
                             }
                             (Operator::In, _) => return None,
                             (_, right) => Operand::compile(right)?,
@@ -245,7 +294,13 @@ impl Native {
                     _ => None,
                 }
             }
-            Native::Matches(text, pattern) => regex_is_match(pattern, text.text(scope)?).ok(),
+            Native::Matches(text, pattern) => {
+                let pattern = match pattern {
+                    Pattern::Literal(pattern) => pattern.as_str(),
+                    Pattern::Name(name) => name_text(scope, name)?,
+                };
+                regex_is_match(pattern, text.text(scope)?).ok()
+            }
             // as guifan's `is_date`: a string only (anything else is the interpreter's error)
             Native::IsDate(text) => Some(parse_date(text.text(scope)?).is_some()),
             Native::InLiterals(operand, literals) => {
@@ -257,6 +312,28 @@ impl Native {
                         .iter()
                         .any(|literal| Scalar::of_literal(literal).as_val().equals(value)),
                 )
+            }
+            Native::InKeys(operand, keys) => {
+                // as the built-in map's `contains`, for a string: a key equal to it (any
+                // other type is left to the interpreter)
+                let value = read(operand, scope)?;
+                let value = value.as_val();
+                if value.get_type().kind() != Kind::String {
+                    return None;
+                }
+                let text = value.downcast_ref::<CelString>()?;
+                Some(keys.iter().any(|key| key == text.inner()))
+            }
+            Native::TypeIs {
+                operand,
+                type_name,
+                equal,
+            } => {
+                let other = match type_name {
+                    TypeName::Of(other) => other.as_str(),
+                    TypeName::Named(other) => named_type(scope, other)?,
+                };
+                operand.with_type_name(scope, |name| (name == other) == *equal)
             }
             Native::Compare(operator, left, right) => compare(*operator, left, right, scope),
             Native::Truth(operand) => match read(operand, scope)? {
@@ -270,12 +347,120 @@ impl Native {
 }
 
 fn matches(text: &Expr, pattern: &Expr) -> Option<Native> {
-    match pattern {
-        Expr::Literal(LiteralValue::String(pattern)) => {
-            Some(Native::Matches(Path::compile(text)?, pattern.to_string()))
+    let pattern = match pattern {
+        Expr::Literal(LiteralValue::String(pattern)) => Pattern::Literal(pattern.to_string()),
+        Expr::Ident(name) => Pattern::Name(name.clone()),
+        _ => return None,
+    };
+    Some(Native::Matches(Path::compile(text)?, pattern))
+}
+
+/// `type(x)`, `x` a name or a field of one.
+fn type_of(expression: &Expr) -> Option<Path> {
+    match expression {
+        Expr::Call(call) if call.func_name == "type" && call.target.is_none() => {
+            match &call.args[..] {
+                [argument] => Path::compile(&argument.expr),
+                _ => None,
+            }
         }
         _ => None,
     }
+}
+
+impl TypeName {
+    fn compile(expression: &Expr) -> Option<TypeName> {
+        match expression {
+            Expr::Ident(name) if BUILT_IN_TYPES.iter().any(|(known, _)| known == name) => {
+                Some(TypeName::Named(name.clone()))
+            }
+            _ => match Operand::compile(&type_of_literal(expression)?)? {
+                Operand::Literal(literal) => Some(TypeName::Of(
+                    Scalar::of_literal(&literal)
+                        .as_val()
+                        .get_type()
+                        .name()
+                        .to_string(),
+                )),
+                _ => None,
+            },
+        }
+    }
+}
+
+/// The literal of `type(literal)`.
+fn type_of_literal(expression: &Expr) -> Option<Expr> {
+    match expression {
+        Expr::Call(call) if call.func_name == "type" && call.target.is_none() => {
+            match &call.args[..] {
+                [argument] if matches!(argument.expr, Expr::Literal(_)) => {
+                    Some(argument.expr.clone())
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The names of the standard library's types that a type is compared with, and the name of
+/// the type each resolves to (the `type` of its values).
+static BUILT_IN_TYPES: [(&str, Type); 9] = [
+    ("bool", cel_types::BOOL_TYPE),
+    ("bytes", cel_types::BYTES_TYPE),
+    ("double", cel_types::DOUBLE_TYPE),
+    ("int", cel_types::INT_TYPE),
+    ("list", cel_types::LIST_TYPE),
+    ("map", cel_types::MAP_TYPE),
+    ("null_type", cel_types::NULL_TYPE),
+    ("string", cel_types::STRING_TYPE),
+    ("uint", cel_types::UINT_TYPE),
+];
+
+/// The name of the type a type's name resolves to; `None` where a binding, a pack variable or
+/// a section has that name (the interpreter then resolves the name to its value).
+fn named_type(scope: &dyn NativeScope, name: &str) -> Option<&'static str> {
+    if scope.dotted() || scope.value(name).is_some() || scope.node(name).is_some() {
+        return None;
+    }
+    BUILT_IN_TYPES
+        .iter()
+        .find(|(known, _)| *known == name)
+        .map(|(_, found)| found.name())
+}
+
+/// The string a name holds (a key binding, a pack variable); `None` for a value of any other
+/// type. Its type is asked first: a view of a mapping answers a downcast by making a map.
+fn name_text<'s>(scope: &'s dyn NativeScope, name: &str) -> Option<&'s str> {
+    if scope.dotted() {
+        return None;
+    }
+    let value = scope.value(name)?;
+    if value.get_type().kind() != Kind::String {
+        return None;
+    }
+    value.downcast_ref::<CelString>().map(CelString::inner)
+}
+
+/// The keys of a map literal whose keys are distinct string literals and whose values are
+/// literals (so that making it cannot fail).
+fn map_literal_keys(map: &cel::common::ast::MapExpr) -> Option<Vec<String>> {
+    let mut keys: Vec<String> = Vec::with_capacity(map.entries.len());
+    for entry in &map.entries {
+        let cel::common::ast::EntryExpr::MapEntry(entry) = &entry.expr else {
+            return None;
+        };
+        let (Expr::Literal(LiteralValue::String(key)), Expr::Literal(_)) =
+            (&entry.key.expr, &entry.value.expr)
+        else {
+            return None;
+        };
+        if entry.optional || keys.iter().any(|known| **known == **key) {
+            return None;
+        }
+        keys.push(key.to_string());
+    }
+    Some(keys)
 }
 
 impl Operand {
@@ -354,12 +539,39 @@ impl Path {
         Some(node)
     }
 
-    /// The string at the path; `None` where it is anything else (the interpreter's error for a
-    /// function that wants a string).
+    /// The string at the path, or that a name alone holds (a key binding, a pack variable);
+    /// `None` where it is anything else (the interpreter's error for a function that wants a
+    /// string).
     fn text<'s>(&self, scope: &'s dyn NativeScope) -> Option<&'s str> {
-        match &self.walk(scope, &self.fields)?.kind {
-            NodeKind::Str(text) => Some(text),
-            _ => None,
+        match self.walk(scope, &self.fields) {
+            Some(node) => match &node.kind {
+                NodeKind::Str(text) => Some(text),
+                _ => None,
+            },
+            None if self.fields.is_empty() && scope.node(&self.root).is_none() => {
+                name_text(scope, &self.root)
+            }
+            None => None,
+        }
+    }
+
+    /// The name of the type of the value at the path, as `type()` gives it: a scalar of the
+    /// tree, or any value a name alone holds; `None` for a mapping or a list of the tree (left
+    /// to the interpreter) and where the path cannot be read.
+    fn with_type_name<R>(
+        &self,
+        scope: &dyn NativeScope,
+        answer: impl FnOnce(&str) -> R,
+    ) -> Option<R> {
+        match self.walk(scope, &self.fields) {
+            Some(node) => Some(answer(Scalar::of_node(node)?.as_val().get_type().name())),
+            None if self.fields.is_empty() && scope.node(&self.root).is_none() => {
+                if scope.dotted() {
+                    return None;
+                }
+                Some(answer(scope.value(&self.root)?.get_type().name()))
+            }
+            None => None,
         }
     }
 }

@@ -81,6 +81,11 @@ impl Node {
         }
     }
 
+    /// A mapping or a list.
+    pub fn is_collection(&self) -> bool {
+        matches!(self.kind, NodeKind::Map(_) | NodeKind::Seq(_))
+    }
+
     /// The word a message uses for the kind of value (`mapping`, `string` …).
     pub fn type_name(&self) -> &'static str {
         match self.kind {

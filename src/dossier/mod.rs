@@ -1,7 +1,8 @@
 //! Dossiers: one per YAML document (or JSON file), with keys written in Chinese resolved to
 //! their canonical names while every span still points at what the user wrote.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 use crate::document::{parse_documents, pointer_tokens, Node, NodeKind, Syntax};
@@ -112,6 +113,7 @@ fn resolve_counted(
             canonical: BTreeMap::new(),
             clashes: &mut clashes,
             counts,
+            looked_up: HashMap::default(),
         };
         resolver.resolve_in(root, &mut String::new());
     }
@@ -126,6 +128,39 @@ struct Resolver<'a> {
     canonical: BTreeMap<&'a str, Arc<str>>,
     clashes: &'a mut Vec<KeyClash>,
     counts: &'a mut KeyCounts,
+    /// The canonical key of each key met, by the key's copy: a parser keeps one copy of each
+    /// distinct key of a document, so the aliases are searched once per distinct key, not once
+    /// for each of the thousands of keys of a list of items. The copies are held, so no other
+    /// key can take a copy's address while it is here.
+    looked_up: HashMap<KeyCopy, Option<&'a str>, BuildHasherDefault<crate::document::WordHasher>>,
+}
+
+/// A key's copy, hashed and compared by its address.
+struct KeyCopy(Arc<str>);
+
+impl PartialEq for KeyCopy {
+    fn eq(&self, other: &KeyCopy) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for KeyCopy {}
+
+impl std::hash::Hash for KeyCopy {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        state.write_usize(Arc::as_ptr(&self.0).cast::<u8>() as usize);
+    }
+}
+
+impl<'a> Resolver<'a> {
+    /// The canonical key `key` is an alias of, if it is one.
+    fn alias_of(&mut self, key: &Arc<str>) -> Option<&'a str> {
+        let aliases = self.aliases;
+        *self
+            .looked_up
+            .entry(KeyCopy(Arc::clone(key)))
+            .or_insert_with(|| aliases.get(&**key).map(String::as_str))
+    }
 }
 
 impl Resolver<'_> {
@@ -134,11 +169,11 @@ impl Resolver<'_> {
         match &mut node.kind {
             NodeKind::Map(entries) => {
                 for entry in entries.iter_mut() {
-                    if let Some(canonical) = self.aliases.get(&*entry.key) {
+                    if let Some(canonical) = self.alias_of(&entry.key) {
                         let shared = self
                             .canonical
-                            .entry(canonical.as_str())
-                            .or_insert_with(|| Arc::from(canonical.as_str()));
+                            .entry(canonical)
+                            .or_insert_with(|| Arc::from(canonical));
                         entry.key = Arc::clone(shared);
                         self.counts.aliased += 1;
                     } else {
@@ -146,7 +181,11 @@ impl Resolver<'_> {
                     }
                 }
                 self.drop_clashes(entries, path);
-                for entry in entries.iter_mut() {
+                // the path is written only where there are keys below
+                for entry in entries
+                    .iter_mut()
+                    .filter(|entry| entry.value.is_collection())
+                {
                     let length = path.len();
                     path.push('/');
                     crate::document::push_pointer_token(path, &entry.key);
@@ -156,6 +195,9 @@ impl Resolver<'_> {
             }
             NodeKind::Seq(items) => {
                 for (position, item) in items.iter_mut().enumerate() {
+                    if !item.is_collection() {
+                        continue;
+                    }
                     let length = path.len();
                     use std::fmt::Write;
                     let _ = write!(path, "/{position}");

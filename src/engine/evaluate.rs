@@ -839,10 +839,17 @@ enum Segment<'a> {
 
 impl Pointer<'_> {
     fn text(&self) -> String {
+        let mut text = String::with_capacity(self.parent.len() + 24);
+        text.push_str(&self.parent);
+        text.push('/');
         match self.last {
-            Segment::Index(position) => format!("{}/{position}", self.parent),
-            Segment::Key(key) => format!("{}/{}", self.parent, escape_pointer_token(key)),
+            Segment::Index(position) => {
+                use std::fmt::Write;
+                let _ = write!(text, "{position}");
+            }
+            Segment::Key(key) => push_pointer_token(&mut text, key),
         }
+        text
     }
 }
 
@@ -1128,9 +1135,7 @@ impl<'a, 'v> RuleContext<'a, 'v> {
         let inner_starts_here = rest
             .first()
             .is_some_and(|next| next.from_binding.as_deref() == Some(level.binding.as_str()));
-        let leads_nowhere = |child: &Node| {
-            inner_starts_here && !matches!(child.kind, NodeKind::Seq(_) | NodeKind::Map(_))
-        };
+        let leads_nowhere = |child: &Node| inner_starts_here && !child.is_collection();
         // the collection's pointer, shared by the pointers of its elements
         let parent: Arc<str> = Arc::from(path);
         let mut each = |child: &'a Node, last: Segment<'a>| {
