@@ -168,6 +168,45 @@ fn unknown_keys_are_structure_findings_with_a_suggestion() {
     assert_eq!(findings[0].help.as_deref(), Some("是否想写 `promised`？"));
 }
 
+/// Past the cap of a dossier's findings the unknown keys are counted, not shown: those shown,
+/// the first by place, still have their suggestion.
+#[test]
+fn unknown_keys_past_the_cap_are_counted_and_those_shown_keep_their_suggestion() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let path = directory.path().join("a.yaml");
+    std::fs::write(
+        &path,
+        format!(
+            "{HEADER}items:\n  - name: 许可\n    promissed: 1\n    pomised: 2\n    promisd: 3\n    apromised: 4\n    promised_: 5\n"
+        ),
+    )
+    .expect("writes");
+    let input = Input::File {
+        display: "a.yaml".to_string(),
+        path,
+    };
+    let mut options = common::options(Lang::Zh);
+    options.limits.max_findings = 3;
+    let checked = check_inputs(&engine_pack(), &[input], &options).expect("checks");
+    assert_eq!(
+        rules(&checked.findings),
+        vec![
+            (STRUCTURE_RULE, 5, 5),
+            (STRUCTURE_RULE, 6, 5),
+            (STRUCTURE_RULE, 7, 5)
+        ]
+    );
+    let paths: Vec<&str> = checked.findings.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["/items/0/promissed", "/items/0/pomised", "/items/0/promisd"]
+    );
+    for finding in &checked.findings {
+        assert_eq!(finding.help.as_deref(), Some("是否想写 `promised`？"));
+    }
+    assert_eq!(checked.not_shown.errors + checked.not_shown.warnings, 2);
+}
+
 #[test]
 fn a_missing_attestation_is_reported() {
     let findings = check_text("a.yaml", "submitted_on: '2026-03-01'\nitems: []\n");

@@ -174,7 +174,13 @@ pub fn check_dossier(pack: &Pack, mut dossier: Dossier, options: &CheckOptions) 
             clash.second,
         ));
     }
-    let malformed = structure::validate(pack, &mut dossier, options.lang, &mut findings);
+    let malformed = structure::validate(
+        pack,
+        &mut dossier,
+        options.lang,
+        options.limits.max_findings,
+        &mut findings,
+    );
     let stage = dossier_stage(&dossier.root);
     let mut skipped = Vec::new();
     let mut not_shown = evaluate::evaluate(
@@ -217,7 +223,13 @@ pub fn evaluate_expression(
 ) -> Result<cel::Value, ExpressionFailure> {
     let _clashes = dossier.resolve_aliases(&pack.aliases);
     let mut structure_findings = Vec::new();
-    let _malformed = structure::validate(pack, &mut dossier, options.lang, &mut structure_findings);
+    let _malformed = structure::validate(
+        pack,
+        &mut dossier,
+        options.lang,
+        options.limits.max_findings,
+        &mut structure_findings,
+    );
     evaluate::evaluate_expression(pack, &dossier, expression, options)
 }
 

@@ -47,6 +47,9 @@ pub(super) struct Manifested {
     /// The manifest first, then each file it includes, in order: the order of the phases'
     /// reading and of the problems reported.
     pub parsed: Vec<ParsedFile>,
+    /// The name of every file read, the manifest first and then the files it includes, in
+    /// order, whether they parse or not: the order of the problems reported.
+    pub read: Vec<String>,
     pub manifest: Option<Manifest>,
     /// The schema's file name, where the manifest names it.
     pub schema_path: Option<(String, Span)>,
@@ -75,6 +78,7 @@ pub(super) fn read_manifest(
         .into_iter()
         .collect();
     let mut parsed = Vec::new();
+    let mut read = vec![manifest_file.name.clone()];
     let manifest_root = parse_file(&manifest_file, problems);
     let mut manifest_spec: Option<ManifestSpec> = None;
     let mut schema_path: Option<(String, Span)> = None;
@@ -134,6 +138,7 @@ pub(super) fn read_manifest(
                         };
                         match included {
                             Ok((file, path_on_disk, root, parse_problems)) => {
+                                read.push(file.name.clone());
                                 paths_on_disk
                                     .extend(path_on_disk.map(|path| (file.name.clone(), path)));
                                 problems.0.extend(parse_problems.0);
@@ -189,6 +194,7 @@ pub(super) fn read_manifest(
     Ok(Manifested {
         manifest_file,
         parsed,
+        read,
         manifest,
         schema_path,
         paths_on_disk,

@@ -278,12 +278,12 @@ fn load_pack_with_options(
     if !problems.0.is_empty() {
         let mut problems = problems;
         // in the order of the files and of the text, as a person reads them: the pack's own
-        // files first, then its bases'
+        // files first, then its bases', each pack's in the manifest's order whether they
+        // parsed or not
         let order: Vec<String> = layers
             .iter()
             .rev()
-            .flat_map(|layer| layer.manifested.parsed.iter())
-            .map(|parsed| parsed.file.name.clone())
+            .flat_map(|layer| layer.manifested.read.iter().cloned())
             .collect();
         problems.0.sort_by_key(|problem| {
             let name = problem.source_code.name.clone();
