@@ -7,7 +7,8 @@
 #   bash benches/peers/run.sh [--sizes 10,10000,100000] [--runs N] [--no-build] [--out DIR]
 #
 # --sizes LIST  item counts to generate and measure (default 10,10000,100000)
-# --runs N      hyperfine runs per command (default: 10 below 1,000 items, 5 below 100,000, else 3)
+# --runs N      hyperfine runs per command (default: 10 below 1,000 items, 5 below 100,000, else 3;
+#               guifan's commands at least 5, after a warm-up run)
 # --no-build    time target/release/guifan as it is (default: `cargo build --release` first)
 # --out DIR     inputs, reports and raw results (default target/peers)
 #
@@ -101,14 +102,18 @@ for name in "${workloads[@]}"; do
   if [ -z "$n" ]; then
     if [ "$size" -lt 1000 ]; then n=10; elif [ "$size" -lt 100000 ]; then n=5; else n=3; fi
   fi
-  # The check above has just read the input: a warm-up run is needed only for the small ones
-  # (Spectral takes minutes on 100,000 items).
+  # guifan's two commands take a second at most: always a warm-up run, and at least 5 runs (a
+  # first run cold after Spectral's, unwarmed, was half again the others at 100,000 items).
+  # The peers get a warm-up run only for the small inputs (Spectral takes 15 s a run on
+  # 100,000 items); the check above has just read the input.
   warmup=1
   [ "$size" -lt 100000 ] || warmup=0
+  own_runs=$(( n > 5 ? n : 5 ))
   # -i: guifan and Spectral exit 1 on findings, as they should here.
-  hyperfine -N -i --style basic -w "$warmup" -r "$n" --export-json "$out/hyperfine/$name.json" \
+  hyperfine -N -i --style basic -w 1 -r "$own_runs" --export-json "$out/hyperfine/$name.guifan.json" \
     -n guifan-json "$guifan check --pack $pack --format json $input" \
-    -n guifan-human "$guifan check --pack $pack --format human --color never $input" \
+    -n guifan-human "$guifan check --pack $pack --format human --color never $input"
+  hyperfine -N -i --style basic -w "$warmup" -r "$n" --export-json "$out/hyperfine/$name.json" \
     -n spectral "$spectral lint --ruleset $ruleset --format json --quiet $input" \
     -n regorus "$harness $policy $input"
 done
@@ -127,7 +132,9 @@ import json, os, sys
 out, names = sys.argv[1], sys.argv[2:]
 rows, summary = [], {"versions": open(f"{out}/versions.txt").read().splitlines(), "workloads": []}
 for name in names:
-    results = {r["command"]: r for r in json.load(open(f"{out}/hyperfine/{name}.json"))["results"]}
+    results = {r["command"]: r
+               for part in (f"{name}.guifan.json", f"{name}.json")
+               for r in json.load(open(f"{out}/hyperfine/{part}"))["results"]}
     mean = {tool: results[tool]["mean"] for tool in ("guifan-json", "guifan-human", "spectral", "regorus")}
     size = os.path.getsize(f"{out}/inputs/{name}")
     summary["workloads"].append({"input": name, "bytes": size, "mean_seconds": mean,

@@ -8,9 +8,8 @@
 //! a pack variable (`item.window in window_ids`), in a list of literals or in the keys of a map
 //! literal (`group in {'recognition': '5.2.1.3', …}`), and `&&`, `||`, `!` of them, over the
 //! bindings of the tree (a field of one, or the value or key bound itself) and the dossier's
-//! sections. An
-//! operand of `&&`, `||` or `!` of another shape (`uscc_valid(item.implementing_body.uscc)`) is
-//! left to the interpreter alone, so that
+//! sections. An operand of `&&`, `||` or `!` of another shape
+//! (`uscc_valid(item.implementing_body.uscc)`) is left to the interpreter alone, so that
 //! `has(item.implementing_body.uscc) && uscc_valid(item.implementing_body.uscc)` is decided on
 //! the tree for every item without a code.
 //!
@@ -374,7 +373,7 @@ impl TypeName {
             Expr::Ident(name) if BUILT_IN_TYPES.iter().any(|(known, _)| known == name) => {
                 Some(TypeName::Named(name.clone()))
             }
-            _ => match Operand::compile(&type_of_literal(expression)?)? {
+            _ => match Operand::compile(type_of_literal(expression)?)? {
                 Operand::Literal(literal) => Some(TypeName::Of(
                     Scalar::of_literal(&literal)
                         .as_val()
@@ -389,13 +388,11 @@ impl TypeName {
 }
 
 /// The literal of `type(literal)`.
-fn type_of_literal(expression: &Expr) -> Option<Expr> {
+fn type_of_literal(expression: &Expr) -> Option<&Expr> {
     match expression {
         Expr::Call(call) if call.func_name == "type" && call.target.is_none() => {
             match &call.args[..] {
-                [argument] if matches!(argument.expr, Expr::Literal(_)) => {
-                    Some(argument.expr.clone())
-                }
+                [argument] if matches!(argument.expr, Expr::Literal(_)) => Some(&argument.expr),
                 _ => None,
             }
         }
