@@ -409,11 +409,13 @@ type LayoutsKey = Vec<(String, String)>;
 /// answer depends only on the code and the layouts' names and patterns, which are compared
 /// whole; a call whose layouts are not all a name and a pattern, or that gives an error, is not
 /// kept. Bounded: at most `KEPT_LAYOUT_SETS` sets of layouts, each with at most
-/// `KEPT_CODES` codes, emptied when full.
+/// `KEPT_CODES` codes, emptied when full, and only codes of at most `KEPT_CODE_BYTES` (a task
+/// code has a few dozen characters; a dossier of long texts passed as codes keeps none).
 type KeptParts = Vec<(LayoutsKey, HashMap<String, Arc<types::CelMap<'static>>>)>;
 
 const KEPT_LAYOUT_SETS: usize = 4;
 const KEPT_CODES: usize = 512;
+const KEPT_CODE_BYTES: usize = 256;
 
 thread_local! {
     static KEPT_PARTS: std::cell::RefCell<KeptParts> = const { std::cell::RefCell::new(Vec::new()) };
@@ -426,11 +428,15 @@ struct Kept {
 }
 
 fn kept_parts(code: &str, layouts: &[Layout<'_>]) -> Kept {
-    let Some(named) = layouts
-        .iter()
-        .map(|layout| layout.as_ref().ok())
-        .collect::<Option<Vec<_>>>()
-    else {
+    let named = if code.len() <= KEPT_CODE_BYTES {
+        layouts
+            .iter()
+            .map(|layout| layout.as_ref().ok())
+            .collect::<Option<Vec<_>>>()
+    } else {
+        None
+    };
+    let Some(named) = named else {
         return Kept {
             found: None,
             key: None,
@@ -777,6 +783,9 @@ mod tests {
                 a = parts("X12", first)
             ));
             yes(format!("{} == {{}}", parts("12", first)));
+            // a code too long to be kept is answered all the same
+            let long = format!("X{}", "7".repeat(300));
+            yes(format!("{}.n.size() == 300", parts(&long, first)));
         }
         let missing = evaluate(&format!("{}['rest']", parts("X12", first)));
         let built_in = evaluate("{'layout': 'a', 'kind': 'X', 'n': '12'}['rest']");
