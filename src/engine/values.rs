@@ -67,12 +67,14 @@ pub struct NodeMap<'v> {
     /// view made when read.
     children: Option<Arc<OnceLock<Box<[BoxedVal<'v>]>>>>,
     /// The keys as CEL strings, made on the first iteration.
-    keys: OnceLock<Vec<CelString<'v>>>,
+    keys: OnceLock<Box<[CelString<'v>]>>,
     /// The built-in map with the same entries (one level: the values that are mappings stay
     /// views), made only when the interpreter asks for the built-in map. The built-in map's
     /// equality recognises only another built-in map, so without it `{'a': 1} == item` was
     /// false where `item == {'a': 1}` was true; CEL's equality is symmetric.
-    built: OnceLock<CelMap<'v>>,
+    /// Boxed, as the keys are: a view is made for every item a comprehension reads and held
+    /// in the lists it makes (100,000 of them for W3), and both are rarely made.
+    built: OnceLock<Box<CelMap<'v>>>,
 }
 
 impl<'v> NodeMap<'v> {
@@ -111,7 +113,7 @@ impl<'v> NodeMap<'v> {
     /// The built-in map holding the same entries, made once; its making is metered as an
     /// iteration over the entries.
     fn built(&self) -> &CelMap<'v> {
-        self.built.get_or_init(|| self.make_built())
+        self.built.get_or_init(|| Box::new(self.make_built()))
     }
 
     fn make_built(&self) -> CelMap<'v> {
@@ -245,7 +247,7 @@ impl<'v> Val for NodeMap<'v> {
         Self: 'w,
     {
         let _ = self.built();
-        self.built.into_inner().map(Builtin::Map)
+        self.built.into_inner().map(|built| Builtin::Map(*built))
     }
 
     /// A field selected on an owned view (`item.promised_limit.value`) is looked up in the view,
