@@ -205,10 +205,10 @@ impl Native {
                     ("matches", [text, pattern]) => matches(&text.expr, &pattern.expr),
                     ("is_date", [text]) => Some(Native::IsDate(Path::compile(&text.expr)?)),
                     (operators::EQUALS | operators::NOT_EQUALS, [left, right])
-                        if type_of(&left.expr).is_some() =>
+                        if type_argument(&left.expr).is_some() =>
                     {
                         Some(Native::TypeIs {
-                            operand: type_of(&left.expr)?,
+                            operand: Path::compile(type_argument(&left.expr)?)?,
                             type_name: TypeName::compile(&right.expr)?,
                             equal: call.func_name == operators::EQUALS,
                         })
@@ -354,12 +354,12 @@ fn matches(text: &Expr, pattern: &Expr) -> Option<Native> {
     Some(Native::Matches(Path::compile(text)?, pattern))
 }
 
-/// `type(x)`, `x` a name or a field of one.
-fn type_of(expression: &Expr) -> Option<Path> {
+/// The argument of `type(x)`.
+fn type_argument(expression: &Expr) -> Option<&Expr> {
     match expression {
         Expr::Call(call) if call.func_name == "type" && call.target.is_none() => {
             match &call.args[..] {
-                [argument] => Path::compile(&argument.expr),
+                [argument] => Some(&argument.expr),
                 _ => None,
             }
         }
@@ -373,7 +373,11 @@ impl TypeName {
             Expr::Ident(name) if BUILT_IN_TYPES.iter().any(|(known, _)| known == name) => {
                 Some(TypeName::Named(name.clone()))
             }
-            _ => match Operand::compile(type_of_literal(expression)?)? {
+            // `type(literal)`
+            _ => match Operand::compile(
+                type_argument(expression)
+                    .filter(|argument| matches!(argument, Expr::Literal(_)))?,
+            )? {
                 Operand::Literal(literal) => Some(TypeName::Of(
                     Scalar::of_literal(&literal)
                         .as_val()
@@ -384,19 +388,6 @@ impl TypeName {
                 _ => None,
             },
         }
-    }
-}
-
-/// The literal of `type(literal)`.
-fn type_of_literal(expression: &Expr) -> Option<&Expr> {
-    match expression {
-        Expr::Call(call) if call.func_name == "type" && call.target.is_none() => {
-            match &call.args[..] {
-                [argument] if matches!(argument.expr, Expr::Literal(_)) => Some(&argument.expr),
-                _ => None,
-            }
-        }
-        _ => None,
     }
 }
 

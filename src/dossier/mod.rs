@@ -128,11 +128,11 @@ struct Resolver<'a> {
     canonical: BTreeMap<&'a str, Arc<str>>,
     clashes: &'a mut Vec<KeyClash>,
     counts: &'a mut KeyCounts,
-    /// The canonical key of each key met, by the key's copy: a parser keeps one copy of each
-    /// distinct key of a document, so the aliases are searched once per distinct key, not once
-    /// for each of the thousands of keys of a list of items. The copies are held, so no other
-    /// key can take a copy's address while it is here.
-    looked_up: HashMap<KeyCopy, Option<&'a str>, BuildHasherDefault<crate::document::WordHasher>>,
+    /// The shared canonical key of each key met that is an alias, by the key's copy: a parser
+    /// keeps one copy of each distinct key of a document, so the aliases are searched once per
+    /// distinct key, not once for each of the thousands of keys of a list of items. The copies
+    /// are held, so no other key can take a copy's address while it is here.
+    looked_up: HashMap<KeyCopy, Option<Arc<str>>, BuildHasherDefault<crate::document::WordHasher>>,
 }
 
 /// A key's copy, hashed and compared by its address.
@@ -152,29 +152,33 @@ impl std::hash::Hash for KeyCopy {
     }
 }
 
-impl<'a> Resolver<'a> {
-    /// The canonical key `key` is an alias of, if it is one.
-    fn alias_of(&mut self, key: &Arc<str>) -> Option<&'a str> {
-        let aliases = self.aliases;
-        *self
-            .looked_up
-            .entry(KeyCopy(Arc::clone(key)))
-            .or_insert_with(|| aliases.get(&**key).map(String::as_str))
-    }
-}
-
 impl Resolver<'_> {
+    /// The shared copy of the canonical key `key` is an alias of, if it is one.
+    fn canonical_of(&mut self, key: &Arc<str>) -> Option<Arc<str>> {
+        let Resolver {
+            aliases,
+            canonical,
+            looked_up,
+            ..
+        } = self;
+        looked_up
+            .entry(KeyCopy(Arc::clone(key)))
+            .or_insert_with(|| {
+                let name = aliases.get(&**key)?.as_str();
+                Some(Arc::clone(
+                    canonical.entry(name).or_insert_with(|| Arc::from(name)),
+                ))
+            })
+            .clone()
+    }
+
     /// Resolves the keys below `node`, whose JSON Pointer is `path`.
     fn resolve_in(&mut self, node: &mut Node, path: &mut String) {
         match &mut node.kind {
             NodeKind::Map(entries) => {
                 for entry in entries.iter_mut() {
-                    if let Some(canonical) = self.alias_of(&entry.key) {
-                        let shared = self
-                            .canonical
-                            .entry(canonical)
-                            .or_insert_with(|| Arc::from(canonical));
-                        entry.key = Arc::clone(shared);
+                    if let Some(canonical) = self.canonical_of(&entry.key) {
+                        entry.key = canonical;
                         self.counts.aliased += 1;
                     } else {
                         self.counts.canonical += 1;

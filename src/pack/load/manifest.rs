@@ -44,8 +44,8 @@ const CONTENT_KEYS: &[&str] = &[
 /// What the manifest gives before the sections are read.
 pub(super) struct Manifested {
     pub manifest_file: Arc<SourceFile>,
-    /// The manifest first, then each file it includes, in order: the order of the phases'
-    /// reading and of the problems reported.
+    /// The manifest first, then each file it includes that parsed, in order: the order of the
+    /// phases' reading.
     pub parsed: Vec<ParsedFile>,
     /// The name of every file read, the manifest first and then the files it includes, in
     /// order, whether they parse or not: the order of the problems reported.
