@@ -113,3 +113,68 @@ fn a_dossier_map_equals_a_built_map_on_either_side() {
         );
     }
 }
+
+/// CEL knows the time zones of China by name, with their other names, and UTC; any offset is
+/// understood; a zone outside China is an evaluation error naming it (the zones the build
+/// keeps: `.cargo/config.toml`).
+#[test]
+fn the_time_zones_of_china_are_known_by_name() {
+    let hours = |zone: &str| {
+        let output = guifan(&[
+            "eval",
+            &format!("timestamp('2026-01-01T00:00:00Z').getHours('{zone}')"),
+        ]);
+        (
+            output.status.code(),
+            text(&output.stdout),
+            text(&output.stderr),
+        )
+    };
+    for (zone, want) in [
+        ("Asia/Shanghai", "8"),
+        ("PRC", "8"),
+        ("Asia/Chongqing", "8"),
+        ("Asia/Urumqi", "6"),
+        ("Asia/Hong_Kong", "8"),
+        ("Asia/Macau", "8"),
+        ("Asia/Taipei", "8"),
+        ("UTC", "0"),
+        ("Etc/UTC", "0"),
+        ("+08:00", "8"),
+        ("-03:30", "20"),
+    ] {
+        assert_eq!(
+            hours(zone),
+            (Some(0), format!("{want}\n"), String::new()),
+            "{zone}"
+        );
+    }
+    let (code, stdout, stderr) = hours("America/New_York");
+    assert_eq!((code, stdout.as_str()), (Some(1), ""), "{stderr}");
+    assert!(
+        stderr.contains("unknown time zone America/New_York"),
+        "{stderr}"
+    );
+}
+
+/// Unknown names are reported in the order the expression reads them, the same on every run
+/// (the interpreter gives the names an expression reads in no set order).
+#[test]
+fn unknown_names_are_reported_in_reading_order() {
+    let expression = "[1, 2, 3].all(i, v, i > -1 && v > 0) || zeta || alpha";
+    let first = guifan(&["eval", expression]);
+    assert_eq!(first.status.code(), Some(1));
+    let stderr = text(&first.stderr);
+    let places: Vec<usize> = ["1:15: `i`", "1:18: `v`", "1:41: `zeta`", "1:49: `alpha`"]
+        .iter()
+        .map(|error| {
+            stderr
+                .find(error)
+                .unwrap_or_else(|| panic!("{error} not in {stderr}"))
+        })
+        .collect();
+    assert!(places.is_sorted(), "{stderr}");
+    for _ in 0..8 {
+        assert_eq!(text(&guifan(&["eval", expression]).stderr), stderr);
+    }
+}

@@ -551,6 +551,12 @@ pub fn compile_expression(
     };
     match loader.compile(file, None, &text, &known) {
         Some(expression) if loader.problems.0.is_empty() => Ok(expression),
-        _ => Err(loader.problems.0),
+        _ => {
+            // in the expression's reading order, as a pack's problems are: the names it
+            // reads come from the interpreter in no set order
+            let mut problems = loader.problems.0;
+            problems.sort_by_key(|problem| problem.offset);
+            Err(problems)
+        }
     }
 }
