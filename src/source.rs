@@ -67,9 +67,13 @@ pub struct SourceFile {
     /// An `Arc<String>`, not an `Arc<str>`: a file read into a `String` is moved in, where an
     /// `Arc<str>` would copy it (for a moment the text twice over: the peak of a large file).
     pub text: Arc<String>,
-    /// Where each line starts, made on the first look-up: a clean file of millions of lines
-    /// never needs it (4 bytes a line).
-    line_starts: OnceLock<Vec<u32>>,
+    /// How many lines end before each [`LINE_BLOCK`]-byte block of the text (its count of
+    /// `\n`), made on the first look-up: a clean file never needs it. A line's number is the
+    /// count before its block and the newlines counted in the block up to it; a line's start is
+    /// found in the block that holds the newline before it. 4 bytes per KiB of text, where
+    /// 4 bytes per line, the index it replaced, held 7.6 MB for a 42 MB JSON list
+    /// (docs/PERFORMANCE.md, point 52).
+    line_blocks: OnceLock<Vec<u32>>,
     /// How many characters come before each [`BLOCK`]-byte block, made on the first look-up
     /// into a long line: a column on a minified JSON line of megabytes is then found by
     /// counting at most a block, not the line from its start (that made the reports of one-line
@@ -79,6 +83,10 @@ pub struct SourceFile {
 
 /// The bytes per entry of the character index (1/64 of the text in memory, when made).
 const BLOCK: usize = 256;
+
+/// The bytes per entry of the line index (1/256 of the text in memory, when made); a look-up
+/// counts the newlines of at most one block.
+const LINE_BLOCK: usize = 1024;
 
 /// Lines up to this many bytes are counted directly; the character index is made only for
 /// longer ones.
@@ -101,7 +109,7 @@ impl SourceFile {
         SourceFile {
             name: name.into(),
             text: Arc::new(lone_carriage_returns_as_line_feeds(text.into())),
-            line_starts: OnceLock::new(),
+            line_blocks: OnceLock::new(),
             char_blocks: OnceLock::new(),
         }
     }
@@ -144,27 +152,56 @@ impl SourceFile {
         self.characters_before(to) - self.characters_before(from)
     }
 
-    fn line_starts(&self) -> &[u32] {
-        self.line_starts.get_or_init(|| {
-            let mut line_starts = vec![0u32];
-            line_starts.extend(
-                memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|offset| offset as u32 + 1),
-            );
-            // the vector grew by doubling
-            line_starts.shrink_to_fit();
-            line_starts
+    fn line_blocks(&self) -> &[u32] {
+        self.line_blocks.get_or_init(|| {
+            let bytes = self.text.as_bytes();
+            let mut blocks = Vec::with_capacity(bytes.len() / LINE_BLOCK + 2);
+            let mut lines = 0u32;
+            blocks.push(0);
+            for block in bytes.chunks(LINE_BLOCK) {
+                lines += memchr::memchr_iter(b'\n', block).count() as u32;
+                blocks.push(lines);
+            }
+            blocks
         })
+    }
+
+    /// How many newlines come before `offset` (at most the text's length).
+    fn newlines_before(&self, offset: usize) -> usize {
+        let block = offset / LINE_BLOCK;
+        let from = block * LINE_BLOCK;
+        self.line_blocks()[block] as usize
+            + memchr::memchr_iter(b'\n', &self.text.as_bytes()[from..offset]).count()
+    }
+
+    /// Where the line with 0-based `index` starts: after the text's `index`th newline; `None`
+    /// past the last line.
+    fn line_start(&self, index: usize) -> Option<usize> {
+        if index == 0 {
+            return Some(0);
+        }
+        let blocks = self.line_blocks();
+        if blocks.last().is_none_or(|&lines| (lines as usize) < index) {
+            return None;
+        }
+        // the block holding that newline: the last one with fewer newlines before it (blocks[0]
+        // is 0, fewer than `index`; the last entry, the text's count, is not)
+        let block = blocks
+            .partition_point(|&lines| (lines as usize) < index)
+            .checked_sub(1)?;
+        let from = block * LINE_BLOCK;
+        let nth = index - blocks[block] as usize - 1;
+        memchr::memchr_iter(b'\n', &self.text.as_bytes()[from..])
+            .nth(nth)
+            .map(|newline| from + newline + 1)
     }
 
     /// The line and column of a byte offset (clamped to the text).
     pub fn line_column(&self, offset: usize) -> LineColumn {
         let offset = offset.min(self.text.len());
-        let line_starts = self.line_starts();
-        let line_index = match line_starts.binary_search(&(offset as u32)) {
-            Ok(index) => index,
-            Err(index) => index - 1,
-        };
-        let line_start = line_starts[line_index] as usize;
+        let line_index = self.newlines_before(offset);
+        // the newline before the offset is in the text: the line has a start
+        let line_start = self.line_start(line_index).unwrap_or(0);
         let column = self.characters_between(line_start, offset) + 1;
         LineColumn {
             line: line_index + 1,
@@ -175,10 +212,9 @@ impl SourceFile {
     /// The byte offset of a 1-based line and a 0-based character column, as YAML scanners
     /// report them.
     pub fn offset_of(&self, line: usize, character_column: usize) -> usize {
-        let Some(&line_start) = self.line_starts().get(line.saturating_sub(1)) else {
+        let Some(line_start) = self.line_start(line.saturating_sub(1)) else {
             return self.text.len();
         };
-        let line_start = line_start as usize;
         let bytes = self.text.as_bytes();
         // the character is within the first `character_column * 4 + 4` bytes (at most four a
         // character): a short reach is walked, a long one is found in the index
@@ -291,25 +327,47 @@ mod tests {
         assert_eq!(&*file.text, "a: 1\nb: 2\r\nc: 3\nd: 4");
     }
 
-    /// The index must give what counting from the line's start gives, on long lines of mixed
-    /// one-, two-, three- and four-byte characters, at every character of them.
-    #[test]
-    fn long_lines_are_counted_by_the_index_as_by_hand() {
-        let pieces = ["a", "é", "事项", "😀", "{\"k\":1},", "\n"];
+    /// Text of mixed one-, two-, three- and four-byte characters, a newline kept one time in
+    /// `one_in` where the generator draws one.
+    fn mixed_text(pieces: usize, one_in: u64, seed: u64) -> String {
+        let choices = ["a", "é", "事项", "😀", "{\"k\":1},", "\n"];
         let mut text = String::new();
-        let mut state = 7u64;
-        for _ in 0..6_000 {
+        let mut state = seed;
+        for _ in 0..pieces {
             state = state
                 .wrapping_mul(6364136223846793005)
                 .wrapping_add(1442695040888963407);
-            let piece = pieces[(state >> 33) as usize % (pieces.len() + 40) % pieces.len()];
-            // newlines are rare: lines of hundreds to thousands of bytes
-            if piece == "\n" && !(state >> 20).is_multiple_of(50) {
+            let piece = choices[(state >> 33) as usize % (choices.len() + 40) % choices.len()];
+            if piece == "\n" && !(state >> 20).is_multiple_of(one_in) {
                 continue;
             }
             text.push_str(piece);
         }
-        let file = SourceFile::new("a.json", text.as_str());
+        text
+    }
+
+    /// The indexes must give what counting from the text's start gives, at every character of
+    /// long lines (hundreds to thousands of bytes, over many blocks of the line index), of
+    /// short ones (many lines in one block, empty lines among them) and of a text that ends
+    /// on a block's end with a newline.
+    #[test]
+    fn lines_and_columns_are_counted_by_the_indexes_as_by_hand() {
+        let mut aligned = "ab\n".repeat(LINE_BLOCK / 3);
+        aligned.push_str(&"x".repeat(LINE_BLOCK - aligned.len() - 1));
+        aligned.push('\n');
+        assert_eq!(aligned.len(), LINE_BLOCK);
+        for text in [
+            mixed_text(6_000, 50, 7),
+            mixed_text(6_000, 1, 11),
+            "\n\n\n".repeat(LINE_BLOCK),
+            aligned,
+        ] {
+            counted_as_by_hand(&text);
+        }
+    }
+
+    fn counted_as_by_hand(text: &str) {
+        let file = SourceFile::new("a.json", text);
         let mut line = 1;
         let mut column = 1;
         for (offset, character) in text.char_indices() {
@@ -332,5 +390,7 @@ mod tests {
         }
         assert_eq!(file.line_column(text.len()), LineColumn { line, column });
         assert_eq!(file.offset_of(line, column - 1 + 1000), text.len());
+        // past the last line
+        assert_eq!(file.offset_of(line + 1, 0), text.len());
     }
 }
