@@ -92,6 +92,20 @@ const LINE_BLOCK: usize = 1024;
 /// longer ones.
 const SHORT_LINE: usize = 512;
 
+/// For each `block`-byte block of `bytes`, and for the end, what `count` gives of the bytes
+/// before it: entry `i` is the count of `bytes[..i * block]` (spans are `u32`, and so is any
+/// count of a text's bytes).
+fn counts_before_blocks(bytes: &[u8], block: usize, count: impl Fn(&[u8]) -> usize) -> Vec<u32> {
+    let mut counts = Vec::with_capacity(bytes.len() / block + 2);
+    let mut total = 0u32;
+    counts.push(0);
+    for chunk in bytes.chunks(block) {
+        total += count(chunk) as u32;
+        counts.push(total);
+    }
+    counts
+}
+
 /// Whether a byte starts a character in UTF-8 (is not a continuation byte `10xxxxxx`).
 fn starts_character(byte: u8) -> bool {
     (byte as i8) >= -0x40
@@ -116,15 +130,9 @@ impl SourceFile {
 
     fn char_blocks(&self) -> &[u32] {
         self.char_blocks.get_or_init(|| {
-            let bytes = self.text.as_bytes();
-            let mut blocks = Vec::with_capacity(bytes.len() / BLOCK + 1);
-            let mut characters = 0u32;
-            blocks.push(0);
-            for block in bytes.chunks(BLOCK) {
-                characters += block.iter().filter(|&&byte| starts_character(byte)).count() as u32;
-                blocks.push(characters);
-            }
-            blocks
+            counts_before_blocks(self.text.as_bytes(), BLOCK, |block| {
+                block.iter().filter(|&&byte| starts_character(byte)).count()
+            })
         })
     }
 
@@ -154,15 +162,9 @@ impl SourceFile {
 
     fn line_blocks(&self) -> &[u32] {
         self.line_blocks.get_or_init(|| {
-            let bytes = self.text.as_bytes();
-            let mut blocks = Vec::with_capacity(bytes.len() / LINE_BLOCK + 2);
-            let mut lines = 0u32;
-            blocks.push(0);
-            for block in bytes.chunks(LINE_BLOCK) {
-                lines += memchr::memchr_iter(b'\n', block).count() as u32;
-                blocks.push(lines);
-            }
-            blocks
+            counts_before_blocks(self.text.as_bytes(), LINE_BLOCK, |block| {
+                memchr::memchr_iter(b'\n', block).count()
+            })
         })
     }
 
