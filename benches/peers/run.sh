@@ -17,7 +17,9 @@
 # regorus harness is built into target-peers/. Before timing anything, every tool is run once
 # on every input and its findings, reduced to (item index, rule) pairs, must be exactly the
 # planted ones (benches/peers/compare.py): the script stops at the first difference. guifan is
-# timed in --format json and in --format human. Nothing else should run on the machine meanwhile.
+# timed in --format json and in --format human; last, guifan on the block YAML and the JSON of
+# the same items in turn, for the ratio of the two. Nothing else should run on the machine
+# meanwhile.
 set -euo pipefail
 peers="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$peers/../.." && pwd)"
@@ -158,4 +160,32 @@ for name, size, m in rows:
           f"| {g/s:.3f} | {h/s:.3f} | {g/r:.2f} | {h/r:.2f} |")
 print()
 print(f"raw results: {out}/hyperfine/*.json, summary: {out}/summary.json")
+EOF
+
+# The JSON ≥ 3 × YAML target as a ratio of runs side by side: the hyperfine runs above time one
+# input after another, minutes apart, and the machine's speed can drift between them (1.6×
+# within half an hour, docs/PERFORMANCE.md). Here guifan checks the block YAML and the JSON of
+# the same items in turn, and the ratio is of the medians.
+echo
+echo "== JSON against block YAML, side by side"
+python3 - "$guifan" "$pack" "$out" "${size_list[@]}" <<'EOF'
+import statistics, subprocess, sys, time
+guifan, pack, out, sizes = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+for size in sizes:
+    if int(size) < 10000:
+        continue
+    pairs = 20 if int(size) < 100000 else 6
+    for form in ("json", "human"):
+        times = {"yaml": [], "json": []}
+        for turn in range(pairs):
+            order = ("yaml", "json") if turn % 2 == 0 else ("json", "yaml")
+            for kind in order:
+                command = [guifan, "check", "--pack", pack, "--format", form, "--color", "never",
+                           f"{out}/inputs/items-{size}.{kind}"]
+                start = time.perf_counter()
+                subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                times[kind].append(time.perf_counter() - start)
+        yaml, json = statistics.median(times["yaml"]), statistics.median(times["json"])
+        print(f"items-{size} --format {form}: block YAML {yaml*1000:.0f} ms, JSON {json*1000:.0f} ms, "
+              f"{yaml/json:.2f}× ({pairs} pairs, medians)")
 EOF
