@@ -296,7 +296,7 @@ impl Native {
             Native::Matches(text, pattern) => {
                 let pattern = match pattern {
                     Pattern::Literal(pattern) => pattern.as_str(),
-                    Pattern::Name(name) => name_text(scope, name)?,
+                    Pattern::Name(name) => held(scope, name).and_then(string_of)?,
                 };
                 regex_is_match(pattern, text.text(scope)?).ok()
             }
@@ -417,13 +417,19 @@ fn named_type(scope: &dyn NativeScope, name: &str) -> Option<&'static str> {
         .map(|(_, found)| found.name())
 }
 
-/// The string a name holds (a key binding, a pack variable); `None` for a value of any other
-/// type. Its type is asked first: a view of a mapping answers a downcast by making a map.
-fn name_text<'s>(scope: &'s dyn NativeScope, name: &str) -> Option<&'s str> {
+/// The value a name holds (a key binding, a pack variable, a binding of the tree), as the
+/// interpreter resolves it; `None` where some name of the expression is dotted, which the
+/// interpreter resolves whole first.
+fn held<'s>(scope: &'s dyn NativeScope, name: &str) -> Option<&'s dyn Val> {
     if scope.dotted() {
         return None;
     }
-    let value = scope.value(name)?;
+    scope.value(name)
+}
+
+/// The text of a value that is a string; `None` for a value of any other type. Its type is
+/// asked first: a view of a mapping answers a downcast by making a map.
+fn string_of(value: &dyn Val) -> Option<&str> {
     if value.get_type().kind() != Kind::String {
         return None;
     }
@@ -527,19 +533,27 @@ impl Path {
         Some(node)
     }
 
-    /// The string at the path, or that a name alone holds (a key binding, a pack variable);
-    /// `None` where it is anything else (the interpreter's error for a function that wants a
-    /// string).
-    fn text<'s>(&self, scope: &'s dyn NativeScope) -> Option<&'s str> {
+    /// What the path reaches: a node of the tree, or, for a name alone that holds no node (a
+    /// key binding, a pack variable), the value it holds.
+    fn reach<'s>(&self, scope: &'s dyn NativeScope) -> Option<Reached<'s>> {
         match self.walk(scope, &self.fields) {
-            Some(node) => match &node.kind {
+            Some(node) => Some(Reached::Node(node)),
+            None if self.fields.is_empty() && scope.node(&self.root).is_none() => {
+                held(scope, &self.root).map(Reached::Held)
+            }
+            None => None,
+        }
+    }
+
+    /// The string at the path, or that a name alone holds; `None` where it is anything else
+    /// (the interpreter's error for a function that wants a string).
+    fn text<'s>(&self, scope: &'s dyn NativeScope) -> Option<&'s str> {
+        match self.reach(scope)? {
+            Reached::Node(node) => match &node.kind {
                 NodeKind::Str(text) => Some(text),
                 _ => None,
             },
-            None if self.fields.is_empty() && scope.node(&self.root).is_none() => {
-                name_text(scope, &self.root)
-            }
-            None => None,
+            Reached::Held(value) => string_of(value),
         }
     }
 
@@ -551,15 +565,9 @@ impl Path {
         scope: &dyn NativeScope,
         answer: impl FnOnce(&str) -> R,
     ) -> Option<R> {
-        match self.walk(scope, &self.fields) {
-            Some(node) => Some(answer(Scalar::of_node(node)?.as_val().get_type().name())),
-            None if self.fields.is_empty() && scope.node(&self.root).is_none() => {
-                if scope.dotted() {
-                    return None;
-                }
-                Some(answer(scope.value(&self.root)?.get_type().name()))
-            }
-            None => None,
+        match self.reach(scope)? {
+            Reached::Node(node) => Some(answer(Scalar::of_node(node)?.as_val().get_type().name())),
+            Reached::Held(value) => Some(answer(value.get_type().name())),
         }
     }
 }
@@ -612,6 +620,12 @@ impl<'a> Scalar<'a> {
 }
 
 /// An operand's value: a scalar made here, or a value the scope holds.
+/// What a path reaches (`Path::reach`).
+enum Reached<'s> {
+    Node(&'s Node),
+    Held(&'s dyn Val),
+}
+
 enum Read<'a> {
     Scalar(Scalar<'a>),
     Held(&'a dyn Val),
@@ -645,12 +659,7 @@ fn read<'a>(operand: &'a Operand, scope: &'a dyn NativeScope) -> Option<Read<'a>
         Operand::Date(path) => Some(Read::Scalar(Scalar::Timestamp(CelTimestamp::from(
             date_to_timestamp(parse_date(path.text(scope)?)?),
         )))),
-        Operand::Name(name) => {
-            if scope.dotted() {
-                return None;
-            }
-            scope.value(name).map(Read::Held)
-        }
+        Operand::Name(name) => held(scope, name).map(Read::Held),
         Operand::Literal(literal) => Some(Read::Scalar(Scalar::of_literal(literal))),
     }
 }
