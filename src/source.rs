@@ -168,14 +168,6 @@ impl SourceFile {
         })
     }
 
-    /// How many newlines come before `offset` (at most the text's length).
-    fn newlines_before(&self, offset: usize) -> usize {
-        let block = offset / LINE_BLOCK;
-        let from = block * LINE_BLOCK;
-        self.line_blocks()[block] as usize
-            + memchr::memchr_iter(b'\n', &self.text.as_bytes()[from..offset]).count()
-    }
-
     /// Where the line with 0-based `index` starts: after the text's `index`th newline; `None`
     /// past the last line.
     fn line_start(&self, index: usize) -> Option<usize> {
@@ -201,9 +193,18 @@ impl SourceFile {
     /// The line and column of a byte offset (clamped to the text).
     pub fn line_column(&self, offset: usize) -> LineColumn {
         let offset = offset.min(self.text.len());
-        let line_index = self.newlines_before(offset);
-        // the newline before the offset is in the text: the line has a start
-        let line_start = self.line_start(line_index).unwrap_or(0);
+        // the newlines before the offset: those before its block, and those of the block
+        let block = offset / LINE_BLOCK;
+        let from = block * LINE_BLOCK;
+        let in_block = &self.text.as_bytes()[from..offset];
+        let line_index =
+            self.line_blocks()[block] as usize + memchr::memchr_iter(b'\n', in_block).count();
+        // the line starts after the last of them: in the block when it has one, else found by
+        // its number (the newline before the offset is in the text: the line has a start)
+        let line_start = match memchr::memrchr(b'\n', in_block) {
+            Some(newline) => from + newline + 1,
+            None => self.line_start(line_index).unwrap_or(0),
+        };
         let column = self.characters_between(line_start, offset) + 1;
         LineColumn {
             line: line_index + 1,
