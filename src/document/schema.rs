@@ -26,7 +26,6 @@ impl Json for NodeJson {
 
     // Lookups scan the entries, so one pass over the members always beats repeated lookups.
     const KEYS_PER_LOOKUP: usize = 1 << 20;
-    const ACYCLIC: bool = true;
 
     fn prepare_key(key: &str) -> Box<str> {
         key.into()
@@ -174,21 +173,6 @@ impl<'a> JsonNode<'a, NodeJson> for &'a Node {
             NodeKind::Str(text) => Some(text.chars().count() as u64),
             _ => None,
         }
-    }
-
-    fn string_length_within(&self, min: u64, max: u64) -> Option<bool> {
-        let NodeKind::Str(text) = &self.kind else {
-            return None;
-        };
-        // a code point takes one to four bytes: the byte length often decides without counting
-        let bytes = text.len() as u64;
-        if bytes < min || bytes.div_ceil(4) > max {
-            return Some(false);
-        }
-        if min <= bytes.div_ceil(4) && bytes <= max {
-            return Some(true);
-        }
-        Some((min..=max).contains(&(text.chars().count() as u64)))
     }
 
     fn equals_value(&self, expected: &Value) -> bool {
