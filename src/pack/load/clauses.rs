@@ -2,9 +2,9 @@
 //! the rule each attestation clause gets (`attestation-missing`).
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
-use regex::Regex;
+use super::names::is_clause_number;
 
 use super::rules::severity_cap;
 use super::Loader;
@@ -13,14 +13,9 @@ use crate::pack::spec::{ClauseSpec, Coverage, ReferenceSpec, Stage};
 use crate::pack::{Clause, Localized, Origin, Reference, Rule, Target, Template, TemplatePart};
 use crate::source::SourceFile;
 
-/// `5.2.1.1`; an overlay's own standard may prefix its numbers (`DB-4.1`) so that they never
-/// clash with its base's.
-pub(super) static CLAUSE_NUMBER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^([A-Z][A-Z0-9]*-)?[0-9]+(\.[0-9]+)*$").expect("valid pattern"));
-
 impl Loader {
     pub(super) fn clause(&mut self, file: &Arc<SourceFile>, spec: ClauseSpec) {
-        if !CLAUSE_NUMBER.is_match(&spec.number) {
+        if !is_clause_number(&spec.number) {
             self.problems.add(
                 file,
                 spec.number.span,

@@ -3,9 +3,7 @@
 //! at its line and column inside the YAML scalar that holds it.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, LazyLock};
-
-use regex::Regex;
+use std::sync::Arc;
 
 use super::reads::read_paths;
 use super::Loader;
@@ -40,12 +38,6 @@ const CEL_NAMES: &[&str] = &[
     "optional",
     "optional_type",
 ];
-
-/// `matches` with a literal pattern: compiled (and checked) at load.
-static LITERAL_PATTERNS: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#"matches\((?:[^,()]*,\s*)?(?:'((?:[^'\\]|\\.)*)'|"((?:[^"\\]|\\.)*)")\s*\)"#)
-        .expect("valid pattern")
-});
 
 impl Loader {
     /// Names an expression may read: dossier sections, built-ins, variables so far, bindings.
@@ -174,20 +166,18 @@ impl Loader {
             }
             variables.push(name.to_string());
         }
-        let literal_patterns = self
-            .lint
-            .then(|| LITERAL_PATTERNS.captures_iter(expression_text))
-            .into_iter()
-            .flatten();
-        for captures in literal_patterns {
-            let Some(pattern) = captures.get(1).or_else(|| captures.get(2)) else {
-                continue;
-            };
-            let unescaped = pattern.as_str().replace("\\\\", "\\");
+        let literal_patterns = if self.lint {
+            super::names::literal_patterns(expression_text)
+        } else {
+            Vec::new()
+        };
+        for (start, pattern) in literal_patterns {
+            // `matches` with a literal pattern: compiled (and checked) at load
+            let unescaped = pattern.replace("\\\\", "\\");
             if let Err(error) = cached_regex(&unescaped) {
                 self.problems.add(
                     located.file,
-                    located.span(pattern.start(), pattern.len()),
+                    located.span(start, pattern.len()),
                     format!("invalid regular expression: {error}"),
                     "this pattern",
                 );

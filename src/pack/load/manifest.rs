@@ -2,9 +2,7 @@
 //! includes (each parsed and checked for unknown keys), and the name of its dossier schema.
 
 use std::path::PathBuf;
-use std::sync::{Arc, LazyLock};
-
-use regex::Regex;
+use std::sync::Arc;
 
 use super::{PackFiles, ParsedFile, Problems};
 use crate::cel::parse_date;
@@ -252,9 +250,7 @@ fn build_manifest(
     spec: ManifestSpec,
     problems: &mut Problems,
 ) -> Option<Manifest> {
-    static PACK_ID: LazyLock<Regex> =
-        LazyLock::new(|| Regex::new(r"^[a-z0-9]+([.-][a-z0-9]+)*$").expect("valid pattern"));
-    if !PACK_ID.is_match(&spec.id) {
+    if !super::names::is_pack_id(&spec.id) {
         problems.add(
             file,
             spec.id.span,

@@ -14,6 +14,7 @@ mod aliases;
 mod clauses;
 mod expressions;
 mod manifest;
+mod names;
 mod overlay;
 mod parallel;
 mod reads;
@@ -24,10 +25,9 @@ mod variables;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
 use include_dir::Dir;
-use regex::Regex;
 
 use super::de::from_node;
 use super::resolve;
@@ -470,9 +470,6 @@ impl Loader {
         self.current_pack = id.to_string();
     }
 }
-
-static IDENTIFIER: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[A-Za-z_][A-Za-z0-9_]*$").expect("valid pattern"));
 
 impl Loader {
     fn section(&mut self, phase: &str, file: &Arc<SourceFile>, node: &Node) {

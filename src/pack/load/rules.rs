@@ -3,13 +3,11 @@
 //! compiled rule with what it reads.
 
 use std::collections::BTreeSet;
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 
-use regex::Regex;
-
-use super::clauses::CLAUSE_NUMBER;
 use super::manifest::date_field;
-use super::{Loader, IDENTIFIER};
+use super::names::{is_clause_number, is_identifier, is_rule_id};
+use super::Loader;
 use crate::document::Node;
 use crate::error::LocatedError;
 use crate::finding::Severity;
@@ -29,13 +27,10 @@ pub(super) struct RuleReads {
     pub sections: Option<BTreeSet<String>>,
 }
 
-static RULE_ID: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$").expect("valid pattern"));
-
 impl Loader {
     pub(super) fn rule(&mut self, file: &Arc<SourceFile>, node: &Node, spec: RuleSpec) {
         let problems_before = self.problems.0.len();
-        if !RULE_ID.is_match(&spec.id) {
+        if !is_rule_id(&spec.id) {
             self.problems.add(
                 file,
                 spec.id.span,
@@ -46,7 +41,7 @@ impl Loader {
                 "names the violation, e.g. item-legal-basis-missing",
             );
         }
-        if CLAUSE_NUMBER.is_match(&spec.id) {
+        if is_clause_number(&spec.id) {
             self.problems.add(
                 file,
                 spec.id.span,
@@ -422,11 +417,11 @@ impl Loader {
                 }
             };
             let path: Vec<String> = path_text.split('.').map(str::to_string).collect();
-            if path.iter().any(|segment| !IDENTIFIER.is_match(segment))
-                || !IDENTIFIER.is_match(&binding)
+            if path.iter().any(|segment| !is_identifier(segment))
+                || !is_identifier(&binding)
                 || key_binding
                     .as_deref()
-                    .is_some_and(|key| !IDENTIFIER.is_match(key))
+                    .is_some_and(|key| !is_identifier(key))
             {
                 self.problems.add(
                     file,
@@ -498,7 +493,7 @@ impl Loader {
         }
         let segments: Vec<String> = target.split('.').map(str::to_string).collect();
         let valid = segments.iter().all(|segment| {
-            IDENTIFIER.is_match(segment)
+            is_identifier(segment)
                 || segment.bytes().all(|byte| byte.is_ascii_digit()) && !segment.is_empty()
         });
         if !valid {

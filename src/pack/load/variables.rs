@@ -4,7 +4,8 @@
 use std::sync::Arc;
 
 use super::expressions::BUILTIN_NAMES;
-use super::{Loader, IDENTIFIER};
+use super::names::is_identifier;
+use super::Loader;
 use crate::document::Node;
 use crate::pack::spec::VariableSpec;
 use crate::pack::Variable;
@@ -13,7 +14,7 @@ use crate::source::SourceFile;
 impl Loader {
     pub(super) fn variable(&mut self, file: &Arc<SourceFile>, node: &Node, spec: VariableSpec) {
         let name = spec.name.value.clone();
-        if !IDENTIFIER.is_match(&name) {
+        if !is_identifier(&name) {
             self.problems.add(
                 file,
                 spec.name.span,
