@@ -763,6 +763,82 @@ mod tests {
         assert_eq!(read_in_pieces(&source, &points, false).0, alone);
     }
 
+    /// Every string and key as jiter's own reading decodes it (`JsonValue`), escapes and
+    /// surrogate pairs included, and every malformed one refused at the byte and with the words
+    /// jiter gives, as a value, as a key and inside a list read by the reader.
+    #[test]
+    fn strings_and_keys_read_as_jiter_decodes_them() {
+        let strings = [
+            "plain",
+            "名称",
+            "a\\\"b",
+            "c\\\\d",
+            "\\u00e9t\\u00E9",
+            "\\ud83d\\ude00 食品",
+            "line\\nbreak\\ttab\\/slash\\b\\f\\r",
+            "",
+            "\\u0000",
+            // malformed: an unknown escape, a lone or reversed surrogate, a short `\u`, a raw
+            // control character, an unterminated string
+            "\\q",
+            "\\ud800",
+            "\\ude00\\ud83d",
+            "\\u12",
+            "tab\tinside",
+            "open",
+        ];
+        for (index, string) in strings.iter().enumerate() {
+            let unterminated = *string == "open";
+            let quoted = if unterminated {
+                format!("\"{string}")
+            } else {
+                format!("\"{string}\"")
+            };
+            let texts = [
+                format!("{{\"k\": {quoted}}}"),
+                format!("{{{quoted}: 1}}"),
+                format!("[{quoted}, {{\"v{index}\": {quoted}}}]"),
+            ];
+            for text in texts {
+                let source = SourceFile::new("a.json", text.as_str());
+                let ours = parse_json(&source);
+                match jiter::JsonValue::parse(text.as_bytes(), false) {
+                    Ok(expected) => {
+                        let root = ours.unwrap_or_else(|error| panic!("{text}: {error:?}"));
+                        assert_eq!(root.to_json(), expected_json(&expected), "{text}");
+                    }
+                    Err(expected) => {
+                        let error = ours.expect_err(&text);
+                        assert_eq!(
+                            error.message,
+                            format!("JSON syntax error: {}", expected.error_type),
+                            "{text}"
+                        );
+                        assert_eq!(error.span.start(), expected.index, "{text}");
+                    }
+                }
+            }
+        }
+    }
+
+    fn expected_json(value: &jiter::JsonValue<'_>) -> serde_json::Value {
+        use jiter::JsonValue;
+        match value {
+            JsonValue::Null => serde_json::Value::Null,
+            JsonValue::Bool(value) => serde_json::Value::Bool(*value),
+            JsonValue::Int(value) => serde_json::Value::from(*value),
+            JsonValue::Float(value) => serde_json::Value::from(*value),
+            JsonValue::Str(text) => serde_json::Value::String(text.to_string()),
+            JsonValue::Array(items) => items.iter().map(expected_json).collect(),
+            JsonValue::Object(entries) => serde_json::Value::Object(
+                entries
+                    .iter()
+                    .map(|(key, value)| (key.to_string(), expected_json(value)))
+                    .collect(),
+            ),
+        }
+    }
+
     #[test]
     fn json_refuses_comments_and_duplicates() {
         let comment = parse_json(&SourceFile::new("a.json", "{\"a\": 1 // x\n}"));
