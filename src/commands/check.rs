@@ -93,8 +93,13 @@ pub fn run(arguments: &CheckArgs) -> Result<Outcome, GuifanError> {
             ))
         }
     };
-    let (checked, protected, options) = work?;
-    report_checked(arguments, &pack, checked, &protected, &options)
+    let (mut checked, protected, options) = work?;
+    let outcome = report_checked(arguments, &pack, &mut checked, &protected, &options);
+    // the pack and what was checked are freed on a thread of the pool, off the way to the
+    // exit: freeing the embedded pack alone took a fortieth of a check of one small dossier
+    // (docs/PERFORMANCE.md, point 55)
+    rayon::spawn(move || drop((pack, checked)));
+    outcome
 }
 
 /// The stack of the thread that loads the pack: as the command thread's (`main.rs`), since the
@@ -167,7 +172,7 @@ fn check_while_loading(
 fn report_checked(
     arguments: &CheckArgs,
     pack: &Pack,
-    mut checked: Checked,
+    checked: &mut Checked,
     protected: &ProtectedFiles,
     options: &CheckOptions,
 ) -> Result<Outcome, GuifanError> {
