@@ -72,10 +72,10 @@ impl Diagnostic for FindingDiagnostic {
     }
 }
 
-/// Renders findings (already sorted) and the summary line.
 /// How many findings a thread draws at a time.
 const FINDINGS_PER_RUN: usize = 16;
 
+/// Renders findings (already sorted) and the summary line.
 pub fn render(
     findings: &[Finding],
     dossiers: &[DossierSummary],
@@ -96,7 +96,7 @@ pub fn render(
     // (miette's snippet, its labels and the wrapped help) was a twentieth of a check of the
     // 10,000-item JSON list, on one thread after everything else (docs/PERFORMANCE.md,
     // point 56)
-    let runs: Vec<String> = findings
+    let mut out = findings
         .par_chunks(FINDINGS_PER_RUN)
         .map(|run| {
             let mut out = String::new();
@@ -111,11 +111,8 @@ pub fn render(
             }
             out
         })
-        .collect();
-    let mut out = String::with_capacity(runs.iter().map(String::len).sum());
-    for run in runs {
-        out.push_str(&run);
-    }
+        .collect::<Vec<String>>()
+        .concat();
     for dossier in dossiers {
         if let Some(line) = skipped_line(dossier, options.lang) {
             out.push_str(&line);

@@ -75,10 +75,7 @@ pub(super) fn literal_patterns(text: &str) -> Vec<(usize, &str)> {
         let second = text[arguments..]
             .find([',', '(', ')'])
             .filter(|&end| text[arguments + end..].starts_with(','))
-            .map(|end| {
-                let after = arguments + end + 1;
-                after + (text[after..].len() - text[after..].trim_start().len())
-            })
+            .map(|end| after_space(text, arguments + end + 1))
             .and_then(|start| literal_then_close(text, start));
         match second.or_else(|| literal_then_close(text, arguments)) {
             Some((pattern, end)) => {
@@ -114,14 +111,15 @@ fn literal_then_close(text: &str, start: usize) -> Option<((usize, &str), usize)
             _ => {}
         }
     };
-    let rest = &text[end + 1..];
-    let close = rest.trim_start();
-    close.starts_with(')').then(|| {
-        (
-            (start + 1, &text[start + 1..end]),
-            end + 1 + (rest.len() - close.len()) + 1,
-        )
-    })
+    let close = after_space(text, end + 1);
+    text[close..]
+        .starts_with(')')
+        .then(|| ((start + 1, &text[start + 1..end]), close + 1))
+}
+
+/// Where the text goes on after the white space (Unicode's, as the regex's `\s`) at `at`.
+fn after_space(text: &str, at: usize) -> usize {
+    text.len() - text[at..].trim_start().len()
 }
 
 #[cfg(test)]
