@@ -1143,7 +1143,12 @@ impl<'a, 'v> RuleContext<'a, 'v> {
                 parent: Arc::clone(&parent),
                 last,
             };
-            let mut bindings = element.bindings.clone();
+            // made at its final length: pushed onto a copy of the element's, the binding took
+            // the vector's growth path for each element of each rule and left room for four
+            let mut bindings = Vec::with_capacity(
+                element.bindings.len() + 1 + usize::from(level.key_binding.is_some()),
+            );
+            bindings.extend(element.bindings.iter().cloned());
             if let Some(key_binding) = &level.key_binding {
                 // the key (made only for a level that binds it with `by`) has no node of its
                 // own: it shares the element's, which a later level never starts from (`by`

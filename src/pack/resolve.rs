@@ -118,8 +118,11 @@ pub fn read_from_directory(root: &Path, written: &str) -> Result<ResolvedFile, S
         return Err(too_large());
     }
     let file = std::fs::File::open(&canonical).map_err(|error| error.to_string())?;
-    // the length was checked, but a file may grow while it is read
-    let mut bytes = Vec::new();
+    // the length was checked, but a file may grow while it is read; a buffer of that length
+    // (and a byte, to see the end) is read in one call where an empty one took a call for 32
+    // bytes, 32, 64 and so on up to the file's length
+    let capacity = usize::try_from(metadata.len().saturating_add(1)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(capacity);
     file.take(MAX_PACK_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(|error| error.to_string())?;
