@@ -59,6 +59,24 @@ impl From<Span> for miette::SourceSpan {
 /// The largest input guifan reads: spans are `u32`.
 pub const MAX_SOURCE_BYTES: usize = u32::MAX as usize;
 
+/// Reads at most `max_bytes` of `reader` (one more, to tell a text too long) into a buffer made
+/// for `expected` bytes (a regular file's size, 0 when unknown), so that reading to the end
+/// takes one call where an empty buffer took calls of 32 bytes, 32, 64 and so on. `None` when
+/// there was more than `max_bytes`. The inputs of a check and a pack's files are read by it.
+pub fn read_at_most(
+    reader: impl std::io::Read,
+    max_bytes: u64,
+    expected: u64,
+) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read;
+    let capacity = usize::try_from(expected.min(max_bytes).saturating_add(1)).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(capacity);
+    reader
+        .take(max_bytes.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= max_bytes).then_some(bytes))
+}
+
 /// A named text: a dossier, a pack file, or standard input. The name is what diagnostics show,
 /// always relative as the user wrote it.
 #[derive(Debug)]

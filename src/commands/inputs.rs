@@ -14,7 +14,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::error::{GuifanError, LocatedError};
-use crate::source::{SourceFile, Span, MAX_SOURCE_BYTES};
+use crate::source::{read_at_most, SourceFile, Span, MAX_SOURCE_BYTES};
 
 /// The default of `--max-input-bytes`: a dossier of 100,000 items is about 60 MiB of YAML.
 pub const DEFAULT_MAX_INPUT_BYTES: u64 = 256 * 1024 * 1024;
@@ -286,20 +286,12 @@ fn read_bounded(
     max_bytes: u64,
     expected: u64,
 ) -> Result<Vec<u8>, GuifanError> {
-    // one byte more than expected, so that reading to the end needs no second buffer
-    let capacity = usize::try_from(expected.min(max_bytes).saturating_add(1)).unwrap_or(0);
-    let mut bytes = Vec::with_capacity(capacity);
-    reader
-        .take(max_bytes + 1)
-        .read_to_end(&mut bytes)
+    read_at_most(reader, max_bytes, expected)
         .map_err(|error| GuifanError::Read {
             path: name.to_string(),
             message: error.to_string(),
-        })?;
-    if bytes.len() as u64 > max_bytes {
-        return Err(too_large(name, max_bytes));
-    }
-    Ok(bytes)
+        })?
+        .ok_or_else(|| too_large(name, max_bytes))
 }
 
 fn too_large(name: &str, max_bytes: u64) -> GuifanError {

@@ -7,7 +7,6 @@
 //! [`MAX_PACK_FILE_BYTES`] are read. The reasons never quote the file refused: a pack must not
 //! be able to print `/proc/self/environ` into a CI log through an error message.
 
-use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 use std::sync::{Arc, Mutex};
@@ -118,17 +117,10 @@ pub fn read_from_directory(root: &Path, written: &str) -> Result<ResolvedFile, S
         return Err(too_large());
     }
     let file = std::fs::File::open(&canonical).map_err(|error| error.to_string())?;
-    // the length was checked, but a file may grow while it is read; a buffer of that length
-    // (and a byte, to see the end) is read in one call where an empty one took a call for 32
-    // bytes, 32, 64 and so on up to the file's length
-    let capacity = usize::try_from(metadata.len().saturating_add(1)).unwrap_or(0);
-    let mut bytes = Vec::with_capacity(capacity);
-    file.take(MAX_PACK_FILE_BYTES + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|error| error.to_string())?;
-    if bytes.len() as u64 > MAX_PACK_FILE_BYTES {
-        return Err(too_large());
-    }
+    // the length was checked, but a file may grow while it is read
+    let bytes = crate::source::read_at_most(file, MAX_PACK_FILE_BYTES, metadata.len())
+        .map_err(|error| error.to_string())?
+        .ok_or_else(too_large)?;
     let text = String::from_utf8(bytes).map_err(|error| {
         format!(
             "not UTF-8 text (an invalid byte at offset {})",
